@@ -1,0 +1,8 @@
+import type { Destination } from '../clickhouse/destination.js';
+import type { SourceConnector } from '../mysql/source-connector.js';
+
+/** What activities need from the outside world; tests pass their own. */
+export interface ActivityDeps {
+  source: SourceConnector;
+  destination: Destination;
+}

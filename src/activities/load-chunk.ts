@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { SourceConfig } from '../mysql/connection-options.js';
+import type { Chunk } from '../mysql/chunk-planner.js';
+import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
+import { readPage } from '../mysql/chunk-reader.js';
+import { encodeRow } from '../clickhouse/row-encoder.js';
+import { insertColumns } from '../clickhouse/table-ddl.js';
+import type { ActivityDeps } from './deps.js';
+import { keepAlive } from './keep-alive.js';
+
+export interface LoadChunkInput {
+  source: SourceConfig;
+  schema: TableSchema;
+  chunk: Chunk;
+  destinationDatabase: string;
+  destinationTable: string;
+  /** `_peerdb_version` of every snapshot row (see pipe/version.ts). */
+  version: number;
+  /** Identifies this load, so its deduplication tokens never match another's. */
+  loadId: string;
+  pageSize: number;
+}
+
+export interface LoadChunkResult {
+  rows: number;
+}
+
+/** What a chunk heartbeats after each page ClickHouse has acknowledged. */
+export interface ChunkProgress {
+  after: KeyTuple | null;
+  rows: number;
+}
+
+export function loadChunkActivity(deps: ActivityDeps) {
+  /**
+   * Streams one key range MySQL → ClickHouse page by page. A retry resumes
+   * after the last acknowledged page (from the heartbeat), and a page
+   * written twice carries the same deduplication token, so ClickHouse keeps
+   * one copy.
+   */
+  return async function loadChunk(input: LoadChunkInput): Promise<LoadChunkResult> {
+    const ctx = Context.current();
+    const resumed = ctx.info.heartbeatDetails as ChunkProgress | undefined;
+    let after = resumed?.after ?? input.chunk.lower;
+    let rows = resumed?.rows ?? 0;
+    const columns = insertColumns(input.schema);
+    const conn = await deps.source.open(input.source);
+    const stopKeepAlive = keepAlive(ctx, () => ({ after, rows }) satisfies ChunkProgress);
+    try {
+      for (;;) {
+        ctx.cancellationSignal.throwIfAborted();
+        const page = await readPage(conn, input.source.database, input.schema, after, input.chunk.upper, input.pageSize);
+        if (page.rows.length === 0) break;
+        const encoded = page.rows.map((r) => encodeRow(input.schema, r, input.version, false));
+        // The token names the exact key range written, so a replay of the
+        // same page is dropped and a page that grew or shrank is not.
+        const token = createHash('sha256')
+          .update(JSON.stringify([input.loadId, input.destinationTable, input.chunk.index, after, page.lastKey, page.rows.length]))
+          .digest('hex');
+        await deps.destination.insert(input.destinationDatabase, input.destinationTable, columns, encoded, token);
+        after = page.lastKey;
+        rows += page.rows.length;
+        ctx.heartbeat({ after, rows } satisfies ChunkProgress);
+        if (page.rows.length < input.pageSize) break;
+      }
+    } finally {
+      stopKeepAlive();
+      await conn.end().catch(() => undefined);
+    }
+    return { rows };
+  };
+}

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { SourceConfig } from '../mysql/connection-options.js';
+import type { TableSchema } from '../pipe/table-schema.js';
+import type { BinlogPosition, CdcStats } from '../pipe/status.js';
+import { binlogServerId } from '../pipe/config.js';
+import { BinlogStream } from '../mysql/binlog-stream.js';
+import { ChangeBatch } from '../cdc/change-batch.js';
+import { insertColumns } from '../clickhouse/table-ddl.js';
+import type { ActivityDeps } from './deps.js';
+import { keepAlive } from './keep-alive.js';
+
+export interface PullChangesInput {
+  pipe: string;
+  source: SourceConfig;
+  destinationDatabase: string;
+  schemas: TableSchema[];
+  from: BinlogPosition;
+  syncIntervalMs: number;
+  pullBatchSize: number;
+}
+
+export interface PullChangesResult {
+  /** Every change before this position is in ClickHouse. */
+  position: BinlogPosition;
+  changes: number;
+  counts: Record<string, CdcStats>;
+}
+
+const fmt = (p: { file: string; pos: number }) => `${p.file}:${p.pos}`;
+
+export function pullChangesActivity(deps: ActivityDeps) {
+  /**
+   * One CDC batch: reads the binlog from `from` until the pull batch size is
+   * reached or the sync interval ends, at a transaction end, writes the
+   * changes to ClickHouse and returns the position after them. The caller
+   * commits that position only after this returns, so the offset follows the
+   * data; a retry replays from `from`, which versions make harmless.
+   */
+  return async function pullChanges(input: PullChangesInput): Promise<PullChangesResult> {
+    const ctx = Context.current();
+    const schemas = new Map(input.schemas.map((s) => [s.table, s]));
+    const batch = new ChangeBatch(input.schemas);
+    const stream = new BinlogStream({
+      connection: deps.source.binlogOptions(input.source),
+      serverId: binlogServerId(input.pipe, input.source.serverId),
+      database: input.source.database,
+      tables: input.schemas.map((s) => s.table),
+      from: input.from,
+    });
+    let committed = input.from;
+    let uncommitted = 0;
+    let changes = 0;
+    // Range of binlog events covered by the rows not yet written.
+    let rangeStart = fmt(input.from);
+    let rangeEnd = rangeStart;
+
+    const flush = async () => {
+      const tables = batch.drain();
+      for (const [table, rows] of tables) {
+        const schema = schemas.get(table)!;
+        const token = createHash('sha256').update(`cdc:${input.pipe}:${table}:${rangeStart}-${rangeEnd}`).digest('hex');
+        await deps.destination.insert(input.destinationDatabase, table, insertColumns(schema), rows, token);
+      }
+      rangeStart = rangeEnd;
+    };
+
+    const deadline = Date.now() + input.syncIntervalMs;
+    stream.start();
+    const stopKeepAlive = keepAlive(ctx, () => ({ committed }));
+    try {
+      for (;;) {
+        ctx.cancellationSignal.throwIfAborted();
+        const item = await stream.next(Math.min(1_000, Math.max(0, deadline - Date.now())));
+        if (item?.kind === 'change') {
+          batch.add(item);
+          uncommitted++;
+          changes++;
+          rangeEnd = `${item.file}:${item.end}`;
+        } else if (item?.kind === 'commit') {
+          committed = item.position;
+          uncommitted = 0;
+        }
+        const full = batch.size >= input.pullBatchSize;
+        const timeUp = Date.now() >= deadline;
+        if ((full || timeUp) && uncommitted === 0) {
+          await flush();
+          return { position: committed, changes, counts: batch.counts };
+        }
+        // Inside a transaction larger than a batch: write what we have to
+        // keep memory bounded, and return at its end.
+        if (full) await flush();
+      }
+    } finally {
+      stopKeepAlive();
+      await stream.stop();
+    }
+  };
+}

@@ -1,0 +1,101 @@
+import { Readable } from 'node:stream';
+import { createRequire } from 'node:module';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { quoteChIdent, qualifiedChTable, quoteChString } from './quote.js';
+import type { ChRow } from './row-encoder.js';
+
+/**
+ * Where replicated rows land. One small interface over @clickhouse/client,
+ * whether it talks to a ClickHouse server over HTTP (production) or to the
+ * embedded engine in this process (default, demo, tests).
+ */
+export interface Destination {
+  readonly kind: 'server' | 'embedded';
+  /** Runs a statement that returns no rows (DDL, INSERT … SELECT). */
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  /** Runs a query and returns its rows as objects. */
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /**
+   * Inserts rows; a retry with the same token is dropped by ClickHouse, so a
+   * batch written twice leaves one copy.
+   */
+  insert(database: string, table: string, columns: string[], rows: ChRow[], dedupToken: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DestinationOptions {
+  /** A ClickHouse server's HTTP(S) URL; when absent, the embedded engine is used. */
+  url?: string;
+  username?: string;
+  password?: string;
+  /** The embedded engine's data directory. */
+  embeddedPath?: string;
+}
+
+/** Reads destination options from the worker's environment. */
+export function destinationOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DestinationOptions {
+  return {
+    url: env.CLICKHOUSE_URL || undefined,
+    username: env.CLICKHOUSE_USER || undefined,
+    password: env.CLICKHOUSE_PASSWORD || undefined,
+    embeddedPath: env.PIPES_CHDB_PATH || '.data/chdb',
+  };
+}
+
+/** Settings that keep values exact when reading back. */
+const READ_SETTINGS = {
+  output_format_json_quote_64bit_integers: 1,
+  output_format_json_quote_decimals: 1,
+} as const;
+
+export function createDestination(options: DestinationOptions): Destination {
+  let client: ClickHouseClient;
+  let kind: Destination['kind'];
+  if (options.url) {
+    kind = 'server';
+    client = createClient({
+      url: options.url,
+      username: options.username ?? 'default',
+      password: options.password ?? '',
+      request_timeout: 600_000,
+    });
+  } else {
+    kind = 'embedded';
+    // chdb is CommonJS; its connection plugs into the same client.
+    const require = createRequire(import.meta.url);
+    const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
+    client = createClient({
+      connection: createChdbConnection({ path: options.embeddedPath ?? '.data/chdb' }) as never,
+    });
+  }
+  return {
+    kind,
+    async command(sql, params) {
+      await client.command({ query: sql, query_params: params });
+    },
+    async query<T>(sql: string, params?: Record<string, unknown>) {
+      const rs = await client.query({
+        query: sql,
+        query_params: params,
+        format: 'JSONEachRow',
+        clickhouse_settings: READ_SETTINGS,
+      });
+      return rs.json<T>();
+    },
+    async insert(database, table, columns, rows, dedupToken) {
+      if (rows.length === 0) return;
+      let body = '';
+      for (const row of rows) body += JSON.stringify(row) + '\n';
+      // The token goes in the statement's own SETTINGS clause: the embedded
+      // engine would otherwise keep it for the whole session.
+      const sql =
+        `INSERT INTO ${qualifiedChTable(database, table)} (${columns.map(quoteChIdent).join(', ')}) ` +
+        `SETTINGS insert_deduplication_token = ${quoteChString(dedupToken)} FORMAT JSONEachRow`;
+      const result = await client.exec({ query: sql, values: Readable.from([body]) });
+      result.stream.resume();
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

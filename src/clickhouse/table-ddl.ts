@@ -1,0 +1,46 @@
+import type { TableSchema } from '../pipe/table-schema.js';
+import { quoteChIdent, qualifiedChTable } from './quote.js';
+
+/** Columns every replicated table carries, named as ClickPipes users know them. */
+export const VERSION_COLUMN = '_peerdb_version';
+export const DELETED_COLUMN = '_peerdb_is_deleted';
+export const SYNCED_AT_COLUMN = '_peerdb_synced_at';
+
+export function createDatabaseSql(database: string): string {
+  return `CREATE DATABASE IF NOT EXISTS ${quoteChIdent(database)}`;
+}
+
+/**
+ * A ReplacingMergeTree keyed by the sorting key: the row with the highest
+ * version wins, and FINAL hides keys whose winning row is a delete.
+ * Key columns cannot be Nullable (ClickHouse sorting keys), so only the
+ * other nullable columns are.
+ */
+export function createTableSql(
+  database: string,
+  table: string,
+  schema: TableSchema,
+  mode: 'if-not-exists' | 'or-replace',
+): string {
+  const sortKey = new Set(schema.orderBy);
+  const cols = schema.columns.map((c) => {
+    const type = c.nullable && !sortKey.has(c.name) ? `Nullable(${c.clickhouseType})` : c.clickhouseType;
+    return `  ${quoteChIdent(c.name)} ${type}`;
+  });
+  cols.push(`  ${quoteChIdent(VERSION_COLUMN)} UInt64`);
+  cols.push(`  ${quoteChIdent(DELETED_COLUMN)} UInt8`);
+  cols.push(`  ${quoteChIdent(SYNCED_AT_COLUMN)} DateTime64(9) DEFAULT now64()`);
+  const head = mode === 'or-replace' ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE IF NOT EXISTS';
+  return (
+    `${head} ${qualifiedChTable(database, table)} (\n${cols.join(',\n')}\n)\n` +
+    `ENGINE = ReplacingMergeTree(${quoteChIdent(VERSION_COLUMN)}, ${quoteChIdent(DELETED_COLUMN)})\n` +
+    `ORDER BY (${schema.orderBy.map(quoteChIdent).join(', ')})\n` +
+    // Lets a retried insert with the same deduplication token be dropped.
+    `SETTINGS non_replicated_deduplication_window = 1000`
+  );
+}
+
+/** Destination columns an insert writes (the synced-at column fills itself). */
+export function insertColumns(schema: TableSchema): string[] {
+  return [...schema.columns.map((c) => c.name), VERSION_COLUMN, DELETED_COLUMN];
+}

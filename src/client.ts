@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readPipeConfigFile } from './pipe/config-file.js';
+import { PipeConfigError } from './pipe/config.js';
+import { PIPE_STATUSES, type PipeStatus } from './pipe/status.js';
+import { PipeClient, PipeClientError } from './pipe-client.js';
+import { formatStatus } from './status-format.js';
+import { temporalAddressFromEnv } from './temporal-address.js';
+import { isMainModule } from './main-module.js';
+
+/**
+ * pipectl: create, inspect and steer pipes. Exit codes: 0 done; 1 a wait
+ * ended without the status (timeout, or the pipe failed); 2 bad input, a
+ * missing pipe, or no Temporal server.
+ */
+
+async function withClient<T>(fn: (client: PipeClient) => Promise<T>): Promise<T> {
+  const client = await PipeClient.connect({ ...temporalAddressFromEnv(), taskQueue: process.env.PIPES_TASK_QUEUE });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+}
+
+function pipeStatus(value: string): PipeStatus {
+  const found = PIPE_STATUSES.find((s) => s.toLowerCase() === value.toLowerCase());
+  if (!found) throw new InvalidArgumentError(`must be one of ${PIPE_STATUSES.join(', ')}`);
+  return found;
+}
+
+export function buildCli(): Command {
+  const program = new Command('pipectl')
+    .description('Durable MySQL/MariaDB → ClickHouse pipes on Temporal')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('create')
+    .description('create a pipe from a JSON or YAML file and wait for its setup')
+    .requiredOption('-f, --file <path>', 'pipe configuration file')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for setup').default(60).argParser(seconds))
+    .action(async (opts: { file: string; timeout: number }) => {
+      const config = readPipeConfigFile(opts.file);
+      await withClient(async (client) => {
+        await client.create(config);
+        const until = Date.now() + opts.timeout * 1000;
+        let view = await client.status(config.name);
+        while (view.status === 'Setup' && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 500));
+          view = await client.status(config.name);
+        }
+        if (view.status === 'Failed') {
+          console.error(`pipe ${config.name} failed during setup: ${view.lastError}`);
+          process.exitCode = 1;
+          return;
+        }
+        console.log(`pipe ${config.name} created: ${view.status}`);
+      });
+    });
+
+  program
+    .command('list')
+    .description('list running pipes with their status')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const names = await client.list();
+        const views = await Promise.all(names.map((n) => client.status(n).catch(() => null)));
+        if (opts.json) {
+          console.log(JSON.stringify(views.filter(Boolean), null, 2));
+          return;
+        }
+        if (names.length === 0) {
+          console.log('no pipes');
+          return;
+        }
+        for (const [i, name] of names.entries()) {
+          const v = views[i];
+          console.log(`${name.padEnd(30)} ${(v?.status ?? '?').padEnd(10)} ${v?.lastError ?? ''}`.trimEnd());
+        }
+      });
+    });
+
+  program
+    .command('status')
+    .description("show a pipe's status and per-table statistics")
+    .argument('<name>')
+    .option('--json', 'print JSON, for scripts')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      await withClient(async (client) => {
+        const view = await client.status(name);
+        console.log(opts.json ? JSON.stringify(view, null, 2) : formatStatus(view));
+      });
+    });
+
+  for (const [cmd, description] of [
+    ['pause', 'pause a pipe at the next safe point'],
+    ['resume', 'resume a paused pipe, or retry a failed one'],
+  ] as const) {
+    program
+      .command(cmd)
+      .description(description)
+      .argument('<name>')
+      .action(async (name: string) => {
+        await withClient((client) => (cmd === 'pause' ? client.pause(name) : client.resume(name)));
+        console.log(`${cmd} sent to pipe ${name}`);
+      });
+  }
+
+  program
+    .command('drop')
+    .description('end a pipe (its ClickHouse tables stay)')
+    .argument('<name>')
+    .action(async (name: string) => {
+      await withClient((client) => client.drop(name));
+      console.log(`pipe ${name} dropped`);
+    });
+
+  program
+    .command('wait')
+    .description('wait until a pipe shows a status (exit 0), or time runs out or the pipe fails (exit 1)')
+    .argument('<name>')
+    .requiredOption('--status <status>', `one of ${PIPE_STATUSES.join(', ')}`, pipeStatus)
+    .addOption(new Option('--timeout <seconds>', 'how long to wait').default(300).argParser(seconds))
+    .action(async (name: string, opts: { status: PipeStatus; timeout: number }) => {
+      await withClient(async (client) => {
+        const { reached, view } = await client.waitFor(name, opts.status, opts.timeout * 1000);
+        if (reached) {
+          console.log(`pipe ${name} is ${view.status}`);
+          return;
+        }
+        console.error(
+          view.status === 'Failed'
+            ? `pipe ${name} failed: ${view.lastError}`
+            : `pipe ${name} is still ${view.status} after ${opts.timeout} s`,
+        );
+        process.exitCode = 1;
+      });
+    });
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed the problem (or the help) already.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof PipeConfigError) {
+      for (const p of err.problems) console.error(`pipectl: ${p}`);
+      return 2;
+    }
+    const msg = err instanceof PipeClientError || err instanceof Error ? err.message : String(err);
+    console.error(`pipectl: ${msg.split('\n')[0]}`);
+    return 2;
+  }
+}
+
+if (isMainModule(import.meta.url)) {
+  runCli(process.argv).then((code) => process.exit(code));
+}

@@ -1,0 +1,29 @@
+import type { ConnectionOptions } from 'mysql2';
+import type { PipeConfig } from '../pipe/config.js';
+
+export type SourceConfig = PipeConfig['source'];
+
+/**
+ * Options shared by every source reader (initial load and binlog), so both
+ * see the same values: big integers and DECIMAL as exact strings, dates and
+ * times as the server's text, TIMESTAMP in UTC.
+ */
+export function sourceConnectionOptions(source: SourceConfig, password: string): ConnectionOptions {
+  return {
+    host: source.host,
+    port: source.port,
+    user: source.user,
+    password,
+    database: source.database,
+    charset: 'UTF8MB4_GENERAL_CI',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    dateStrings: true,
+    timezone: 'Z',
+    connectTimeout: 10_000,
+    multipleStatements: false,
+    // JSON as the server's own text, not re-serialised by JSON.parse.
+    jsonStrings: true,
+  };
+}

@@ -1,0 +1,30 @@
+import mysql, { type Connection } from 'mysql2/promise';
+import type { ConnectionOptions } from 'mysql2';
+import { sourceConnectionOptions, type SourceConfig } from './connection-options.js';
+import type { SecretResolver } from '../secrets.js';
+
+/** Opens connections to a pipe's source, resolving its password in the worker. */
+export interface SourceConnector {
+  /** A connection whose session reads TIMESTAMP in UTC. */
+  open(source: SourceConfig): Promise<Connection>;
+  /** Options for the binlog reader (same value settings as `open`). */
+  binlogOptions(source: SourceConfig): ConnectionOptions;
+}
+
+export function createSourceConnector(secrets: SecretResolver): SourceConnector {
+  const options = (source: SourceConfig) =>
+    sourceConnectionOptions(source, source.passwordSecret ? secrets(source.passwordSecret) : '');
+  return {
+    async open(source) {
+      const conn = await mysql.createConnection(options(source));
+      try {
+        await conn.query("SET time_zone = '+00:00'");
+      } catch (err) {
+        await conn.end().catch(() => undefined);
+        throw err;
+      }
+      return conn;
+    },
+    binlogOptions: options,
+  };
+}

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+
+/**
+ * The pipe configuration, as users write it (JSON or YAML) and as it travels
+ * through Temporal. It never holds a password: `source.passwordSecret` names a
+ * secret that the worker resolves from its own environment.
+ */
+
+/** Defaults follow ClickPipes for MySQL. */
+export const DEFAULT_SETTINGS = {
+  syncIntervalSeconds: 60,
+  pullBatchSize: 100_000,
+  snapshotRowsPerPartition: 100_000,
+  snapshotParallelThreads: 4,
+  snapshotTablesInParallel: 1,
+} as const;
+
+const columnName = z.string().min(1, 'must not be empty').max(64, 'is longer than 64 characters');
+
+const tableObject = z
+  .object({
+    name: z.string().min(1, 'must not be empty').max(64, 'is longer than 64 characters'),
+    /** Sorting key of the ClickHouse table; defaults to the source primary key. */
+    orderBy: z.array(columnName).min(1, 'must name at least one column').optional(),
+    /** Columns that identify a row when the source table has no primary key. */
+    key: z.array(columnName).min(1, 'must name at least one column').optional(),
+    excludeColumns: z.array(columnName).default([]),
+  })
+  .strict();
+
+const tableEntry = z
+  .union([z.string().min(1, 'must not be empty'), tableObject])
+  .transform((t) => (typeof t === 'string' ? { name: t, excludeColumns: [] as string[] } : t));
+
+const intSetting = (min: number, max: number) =>
+  z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+export const pipeConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
+        'must start with a letter or digit and use only letters, digits, _ . - (at most 100)',
+      ),
+    source: z
+      .object({
+        host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+        port: intSetting(1, 65535).default(3306),
+        user: z.string().min(1, 'must not be empty'),
+        database: z.string().min(1, 'must not be empty').max(64, 'is longer than 64 characters'),
+        /** Name of the secret holding the password; resolved by the worker. */
+        passwordSecret: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must use only letters, digits, _ . -')
+          .optional(),
+        /** A distinct replication client id; derived from the pipe name when absent. */
+        serverId: intSetting(2, 4_294_967_295).optional(),
+      })
+      .strict(),
+    destination: z
+      .object({
+        database: z.string().min(1, 'must not be empty').max(200, 'is longer than 200 characters'),
+      })
+      .strict(),
+    tables: z.array(tableEntry).min(1, 'must list at least one table'),
+    settings: z
+      .object({
+        syncIntervalSeconds: intSetting(1, 86_400).default(DEFAULT_SETTINGS.syncIntervalSeconds),
+        pullBatchSize: intSetting(1, 10_000_000).default(DEFAULT_SETTINGS.pullBatchSize),
+        snapshotRowsPerPartition: intSetting(1, 100_000_000).default(
+          DEFAULT_SETTINGS.snapshotRowsPerPartition,
+        ),
+        snapshotParallelThreads: intSetting(1, 64).default(DEFAULT_SETTINGS.snapshotParallelThreads),
+        snapshotTablesInParallel: intSetting(1, 64).default(DEFAULT_SETTINGS.snapshotTablesInParallel),
+      })
+      .strict()
+      .prefault({}),
+    cdc: z.boolean({ error: 'must be true or false' }).default(true),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.tables.forEach((t, i) => {
+      if (seen.has(t.name)) {
+        ctx.addIssue({ code: 'custom', path: ['tables', i, 'name'], message: `lists "${t.name}" twice` });
+      }
+      seen.add(t.name);
+      const excluded = new Set(t.excludeColumns);
+      for (const [field, cols] of [
+        ['orderBy', t.orderBy],
+        ['key', t.key],
+      ] as const) {
+        for (const c of cols ?? []) {
+          if (excluded.has(c)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['tables', i, field],
+              message: `uses column "${c}", which excludeColumns removes`,
+            });
+          }
+        }
+      }
+    });
+  });
+
+/** What users write: defaults may be omitted, tables may be plain names. */
+export type PipeConfigInput = z.input<typeof pipeConfigSchema>;
+/** What the system works with: every default filled in. */
+export type PipeConfig = z.output<typeof pipeConfigSchema>;
+export type TableConfig = PipeConfig['tables'][number];
+export type PipeSettings = PipeConfig['settings'];
+
+export class PipeConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid pipe configuration: ${problems.join('; ')}`);
+    this.name = 'PipeConfigError';
+  }
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+  const field = path.replace(/^\./, '') || '(config)';
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys;
+    if (keys.includes('password')) {
+      return `${field}.password: passwords do not belong in a pipe configuration; set source.passwordSecret and give the worker the secret (see README, "Secrets")`;
+    }
+    return `${field}: unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
+    return `${field}: is required`;
+  }
+  return `${field}: ${issue.message}`;
+}
+
+/** Validates and fills defaults; throws PipeConfigError naming every bad field. */
+export function parsePipeConfig(input: unknown): PipeConfig {
+  const result = pipeConfigSchema.safeParse(input);
+  if (!result.success) {
+    throw new PipeConfigError(result.error.issues.map((i) => describeIssue(i, input)));
+  }
+  return result.data;
+}
+
+/** A stable replication client id for the pipe's binlog reader. */
+export function binlogServerId(pipe: string, configured?: number): number {
+  if (configured !== undefined) return configured;
+  let h = 0x811c9dc5;
+  for (const ch of Buffer.from(pipe, 'utf8')) {
+    h = Math.imul(h ^ ch, 0x01000193) >>> 0;
+  }
+  // Keep clear of small ids that real replicas tend to use.
+  return 100_000 + (h % 2_000_000_000);
+}

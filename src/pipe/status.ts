@@ -1,0 +1,70 @@
+/**
+ * What a pipe reports about itself: the shape returned by the status query,
+ * printed by `pipectl status` and kept in the workflow's state.
+ * Pure data, safe to import from workflow code.
+ */
+
+/** Completed: the initial load of a pipe with CDC off is done. */
+export const PIPE_STATUSES = ['Setup', 'Snapshot', 'Running', 'Paused', 'Resync', 'Failed', 'Completed'] as const;
+export type PipeStatus = (typeof PIPE_STATUSES)[number];
+
+/** A point in the source's binlog. */
+export interface BinlogPosition {
+  file: string;
+  pos: number;
+}
+
+/** ClickPipes' "Initial Load Stats" for one table. */
+export interface InitialLoadStats {
+  rowsLoaded: number;
+  chunksDone: number;
+  chunksTotal: number;
+  /** ISO time the table's load started, or null before it starts. */
+  startedAt: string | null;
+  /** Milliseconds from start to finish (or to now while loading). */
+  durationMs: number;
+  rowsPerSecond: number;
+  done: boolean;
+}
+
+export interface CdcStats {
+  inserted: number;
+  updated: number;
+  deleted: number;
+}
+
+export interface TableStats {
+  initialLoad: InitialLoadStats;
+  cdc: CdcStats;
+}
+
+export interface PipeStatusView {
+  name: string;
+  status: PipeStatus;
+  /** The last error that changed the pipe's course, or null. */
+  lastError: string | null;
+  /** True while a pause was requested and the pipe is reaching a safe point. */
+  pauseRequested: boolean;
+  tables: Record<string, TableStats>;
+  cdc: {
+    enabled: boolean;
+    batches: number;
+    lastBatchAt: string | null;
+    position: BinlogPosition | null;
+  };
+}
+
+export function emptyTableStats(): TableStats {
+  return {
+    initialLoad: {
+      rowsLoaded: 0,
+      chunksDone: 0,
+      chunksTotal: 0,
+      startedAt: null,
+      durationMs: 0,
+      rowsPerSecond: 0,
+      done: false,
+    },
+    cdc: { inserted: 0, updated: 0, deleted: 0 },
+  };
+}

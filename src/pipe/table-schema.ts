@@ -1,0 +1,42 @@
+/**
+ * A replicated table as the workflow plans it: source columns with their
+ * ClickHouse types, the key that identifies a row, and the sorting key.
+ * Pure data (it travels in activity inputs), safe to import from workflows.
+ */
+
+/** How a source value is turned into a ClickHouse value. */
+export type ValueKind =
+  | 'int'
+  | 'float'
+  | 'decimal'
+  | 'string'
+  | 'bytes'
+  | 'bit'
+  | 'date'
+  | 'datetime'
+  | 'time'
+  | 'year'
+  | 'json';
+
+export interface ReplicatedColumn {
+  name: string;
+  /** The source's full column type, e.g. "int(10) unsigned". */
+  sourceType: string;
+  clickhouseType: string;
+  kind: ValueKind;
+  nullable: boolean;
+}
+
+export interface TableSchema {
+  /** Source table name; the destination table has the same name. */
+  table: string;
+  columns: ReplicatedColumn[];
+  /** Columns that identify a row (the primary key, or the configured key). */
+  key: string[];
+  /** Sorting key of the ClickHouse table. */
+  orderBy: string[];
+}
+
+/** A value of a key column, as it travels through Temporal (JSON-safe). */
+export type KeyValue = string | number | null | { base64: string };
+export type KeyTuple = KeyValue[];

@@ -1,0 +1,36 @@
+import type { BinlogPosition } from './status.js';
+
+/**
+ * `_peerdb_version` is derived from the binlog position, so it grows with the
+ * source's history:
+ *
+ *   version = fileSequence × 2^32 + offset
+ *
+ * where fileSequence is the numeric suffix of the binlog file (binlog.000042
+ * → 42, at most 6 digits) and offset is a position in that file (a 32-bit
+ * field in the binlog format). The result stays below 2^53, so it is exact as a
+ * JavaScript number.
+ *
+ * - A CDC row gets the version of the end of its rows event.
+ * - A snapshot row gets the version of the position recorded before the load
+ *   started. Every CDC event applied afterwards ends past that position, so
+ *   snapshot rows always lose to later changes of the same key.
+ *
+ * Rows of one rows event share a version; a batch keeps only the last change
+ * per key, so equal versions never compete inside one batch.
+ */
+const FILE_FACTOR = 2 ** 32;
+
+export function binlogFileSequence(file: string): number {
+  const m = /\.(\d+)$/.exec(file);
+  if (!m?.[1]) throw new Error(`binlog file name without a numeric suffix: ${file}`);
+  return Number(m[1]);
+}
+
+export function versionAt(file: string, offset: number): number {
+  return binlogFileSequence(file) * FILE_FACTOR + offset;
+}
+
+export function snapshotVersion(position: BinlogPosition): number {
+  return versionAt(position.file, position.pos);
+}

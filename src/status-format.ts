@@ -1,0 +1,47 @@
+import type { PipeStatusView } from './pipe/status.js';
+
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** `pipectl status` for people: the pipe, then one line per table. */
+export function formatStatus(view: PipeStatusView, now = Date.now()): string {
+  const lines = [
+    `Pipe:        ${view.name}`,
+    `Status:      ${view.status}${view.pauseRequested ? ' (pause requested)' : ''}`,
+    `Last error:  ${view.lastError ?? '-'}`,
+    `CDC:         ${
+      view.cdc.enabled
+        ? `on, ${view.cdc.batches} batches, last ${view.cdc.lastBatchAt ?? '-'}, position ${
+            view.cdc.position ? `${view.cdc.position.file}:${view.cdc.position.pos}` : '-'
+          }`
+        : 'off'
+    }`,
+    '',
+  ];
+  const rows = [['TABLE', 'ROWS LOADED', 'CHUNKS', 'ELAPSED', 'ROWS/S', 'INSERTED', 'UPDATED', 'DELETED']];
+  for (const [name, t] of Object.entries(view.tables)) {
+    const l = t.initialLoad;
+    const elapsed = l.done || !l.startedAt ? l.durationMs : now - Date.parse(l.startedAt);
+    rows.push([
+      name,
+      String(l.rowsLoaded),
+      `${l.chunksDone}/${l.chunksTotal}`,
+      l.startedAt ? duration(elapsed) : '-',
+      String(l.rowsPerSecond),
+      String(t.cdc.inserted),
+      String(t.cdc.updated),
+      String(t.cdc.deleted),
+    ]);
+  }
+  return lines.join('\n') + table(rows);
+}

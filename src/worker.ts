@@ -1,0 +1,55 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities/index.js';
+import { createDestination, destinationOptionsFromEnv } from './clickhouse/destination.js';
+import { createSourceConnector } from './mysql/source-connector.js';
+import { TASK_QUEUE } from './pipe/names.js';
+import { secretsFromEnv } from './secrets.js';
+import { isMainModule } from './main-module.js';
+import { temporalAddressFromEnv } from './temporal-address.js';
+
+export interface PipeWorkerOptions {
+  /** Temporal frontend, host:port. */
+  address: string;
+  namespace: string;
+  taskQueue?: string;
+  deps: ActivityDeps;
+}
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
+
+/** A worker that runs pipe workflows and their activities. */
+export async function createPipeWorker(opts: PipeWorkerOptions): Promise<Worker> {
+  const connection = await NativeConnection.connect({ address: opts.address });
+  return Worker.create({
+    connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities(opts.deps),
+    // Deliver cancellations (pause, drop) within about a second.
+    maxHeartbeatThrottleInterval: '1 second',
+  });
+}
+
+async function main(): Promise<void> {
+  const destination = createDestination(destinationOptionsFromEnv());
+  const worker = await createPipeWorker({
+    ...temporalAddressFromEnv(),
+    taskQueue: process.env.PIPES_TASK_QUEUE,
+    deps: { source: createSourceConnector(secretsFromEnv()), destination },
+  });
+  console.log(`pipes worker: task queue "${process.env.PIPES_TASK_QUEUE ?? TASK_QUEUE}", ClickHouse ${destination.kind}`);
+  try {
+    await worker.run();
+  } finally {
+    await destination.close();
+  }
+}
+
+if (isMainModule(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(`pipes worker: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,2 @@
+// The workflows the worker registers, each exported by name.
+export { pipeWorkflow } from './pipe.js';

@@ -1,0 +1,14 @@
+/**
+ * Runs `work` over `items`, at most `width` at a time, in order of start.
+ * Deterministic: only workflow promises are awaited.
+ */
+export async function inLanes<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, lane));
+}

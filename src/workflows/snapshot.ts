@@ -1,0 +1,68 @@
+import { condition, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { PipeConfig } from '../pipe/config.js';
+import type { TableSchema } from '../pipe/table-schema.js';
+import type { TableStats } from '../pipe/status.js';
+import { inLanes } from './lanes.js';
+
+const { planTableChunks } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+const { loadChunk } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+/** Largest page a chunk reads and writes at once (rows). */
+const MAX_PAGE_ROWS = 20_000;
+
+export interface SnapshotPlan {
+  config: PipeConfig;
+  schemas: TableSchema[];
+  version: number;
+  loadId: string;
+  tableSuffix: string;
+  stats: Record<string, TableStats>;
+  /** No new chunk starts while this holds (pause). */
+  isPaused: () => boolean;
+}
+
+/**
+ * The initial load: tables `snapshotTablesInParallel` at a time, each split
+ * into key-range chunks loaded `snapshotParallelThreads` at a time. Only
+ * plans, cursors and counts pass through the workflow; rows go straight from
+ * MySQL to ClickHouse inside the chunk activities.
+ */
+export async function loadTables(plan: SnapshotPlan): Promise<void> {
+  const { settings, source, destination } = plan.config;
+  await inLanes(plan.schemas, settings.snapshotTablesInParallel, async (schema) => {
+    const load = plan.stats[schema.table]!.initialLoad;
+    const started = Date.now();
+    load.startedAt = new Date(started).toISOString();
+    const chunks = await planTableChunks({ source, schema, rowsPerPartition: settings.snapshotRowsPerPartition });
+    load.chunksTotal = chunks.length;
+    await inLanes(chunks, settings.snapshotParallelThreads, async (chunk) => {
+      await condition(() => !plan.isPaused());
+      const result = await loadChunk({
+        source,
+        schema,
+        chunk,
+        destinationDatabase: destination.database,
+        destinationTable: schema.table + plan.tableSuffix,
+        version: plan.version,
+        loadId: plan.loadId,
+        pageSize: Math.min(MAX_PAGE_ROWS, settings.snapshotRowsPerPartition),
+      });
+      load.rowsLoaded += result.rows;
+      load.chunksDone++;
+      load.durationMs = Date.now() - started;
+      load.rowsPerSecond = load.durationMs > 0 ? Math.round((load.rowsLoaded * 1000) / load.durationMs) : 0;
+    });
+    load.durationMs = Date.now() - started;
+    load.rowsPerSecond = load.durationMs > 0 ? Math.round((load.rowsLoaded * 1000) / load.durationMs) : 0;
+    load.done = true;
+  });
+}

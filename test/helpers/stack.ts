@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mysql2/promise';
+import type { Worker } from '@temporalio/worker';
+import { createDestination, type Destination } from '../../src/clickhouse/destination.js';
+import { createSourceConnector } from '../../src/mysql/source-connector.js';
+import { parsePipeConfig, type PipeConfig, type PipeConfigInput } from '../../src/pipe/config.js';
+import { PipeClient } from '../../src/pipe-client.js';
+import { createPipeWorker } from '../../src/worker.js';
+import { secretEnvName } from '../../src/secrets.js';
+import { LOCAL_SOURCE_PASSWORD, SOURCE_USER, rootConnection } from '../../scripts/stack/mariadb.js';
+import { PROJECT_ROOT } from '../../scripts/stack/paths.js';
+
+/** The test stack started by scripts/run-tests.ts (npm test). */
+export function testEnv() {
+  const port = Number(process.env.PIPES_TEST_MYSQL_PORT);
+  const address = process.env.TEMPORAL_ADDRESS;
+  const workDir = process.env.PIPES_TEST_WORK_DIR;
+  if (!port || !address || !workDir) {
+    throw new Error('run the tests with `npm test`, which starts the test stack (MariaDB, Temporal)');
+  }
+  return { port, address, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', workDir };
+}
+
+const taskQueueOf = (id: string) => `test-${id}`;
+
+/** The secret name tests use; the worker resolves it to the reader's password. */
+export const TEST_SECRET = 'test-source';
+
+export interface RunningWorker {
+  stop(): Promise<void>;
+}
+
+/**
+ * One test file's world: its own source database, its own task queue and
+ * ClickHouse data directory, on the shared test stack.
+ */
+export class TestWorld {
+  readonly taskQueue: string;
+  readonly sourceDb: string;
+  readonly chdbPath: string;
+  private dest: Destination | null = null;
+
+  private constructor(
+    readonly env: ReturnType<typeof testEnv>,
+    readonly root: Connection,
+    /** A pipe client whose pipes run on this world's task queue. */
+    readonly client: PipeClient,
+    label: string,
+    readonly id: string,
+  ) {
+    this.taskQueue = taskQueueOf(id);
+    this.sourceDb = `src_${label}_${id}`;
+    this.chdbPath = join(env.workDir, `chdb-${label}-${id}`);
+  }
+
+  static async create(label: string): Promise<TestWorld> {
+    const env = testEnv();
+    const root = await rootConnection(env.port);
+    const id = randomUUID().slice(0, 8);
+    const client = await PipeClient.connect({ address: env.address, namespace: env.namespace, taskQueue: taskQueueOf(id) });
+    const world = new TestWorld(env, root, client, label, id);
+    mkdirSync(env.workDir, { recursive: true });
+    rmSync(world.chdbPath, { recursive: true, force: true });
+    await root.query("SET time_zone = '+00:00'");
+    await root.query(`CREATE DATABASE \`${world.sourceDb}\``);
+    await root.query(`USE \`${world.sourceDb}\``);
+    return world;
+  }
+
+  /** A pipe configuration on this world's source, with test-friendly settings. */
+  config(input: Omit<PipeConfigInput, 'source'> & { source?: Partial<PipeConfigInput['source']> }): PipeConfig {
+    return parsePipeConfig({
+      ...input,
+      source: {
+        host: '127.0.0.1',
+        port: this.env.port,
+        user: SOURCE_USER,
+        database: this.sourceDb,
+        passwordSecret: TEST_SECRET,
+        ...input.source,
+      },
+      settings: { syncIntervalSeconds: 1, ...input.settings },
+    });
+  }
+
+  /** The embedded ClickHouse engine, opened in this process. */
+  destination(): Destination {
+    this.dest ??= createDestination({ embeddedPath: this.chdbPath });
+    return this.dest;
+  }
+
+  /** Closes the engine so a worker in another process can open it. */
+  async releaseDestination(): Promise<void> {
+    await this.dest?.close();
+    this.dest = null;
+  }
+
+  /** A worker in this process, sharing this process's ClickHouse engine. */
+  async startWorker(): Promise<RunningWorker> {
+    const worker: Worker = await createPipeWorker({
+      address: this.env.address,
+      namespace: this.env.namespace,
+      taskQueue: this.taskQueue,
+      deps: {
+        source: createSourceConnector((name) => {
+          if (name !== TEST_SECRET) throw new Error(`unknown secret ${name}`);
+          return LOCAL_SOURCE_PASSWORD;
+        }),
+        destination: this.destination(),
+      },
+    });
+    const running = worker.run();
+    return {
+      async stop() {
+        worker.shutdown();
+        await running;
+      },
+    };
+  }
+
+  /** The real worker program in a child process (it owns the ClickHouse engine meanwhile). */
+  async startWorkerProcess(): Promise<ChildProcess> {
+    await this.releaseDestination();
+    const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/src/worker.js')], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: this.env.address,
+        TEMPORAL_NAMESPACE: this.env.namespace,
+        PIPES_TASK_QUEUE: this.taskQueue,
+        PIPES_CHDB_PATH: this.chdbPath,
+        [secretEnvName(TEST_SECRET)]: LOCAL_SOURCE_PASSWORD,
+      },
+    });
+    return child;
+  }
+
+  async close(): Promise<void> {
+    await this.releaseDestination();
+    await this.root.query(`DROP DATABASE IF EXISTS \`${this.sourceDb}\``).catch(() => undefined);
+    await this.root.end();
+    await this.client.close();
+  }
+}
+
+/** Waits for a child process to exit, after sending it `signal`. */
+export function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
