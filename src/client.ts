@@ -5,6 +5,7 @@ import { PipeConfigError } from './pipe/config.js';
 import { PIPE_STATUSES, type PipeStatus } from './pipe/status.js';
 import { PipeClient, PipeClientError } from './pipe-client.js';
 import { formatStatus } from './status-format.js';
+import { LoadProgress } from './load-progress.js';
 import { temporalAddressFromEnv } from './temporal-address.js';
 import { isMainModule } from './main-module.js';
 
@@ -131,7 +132,10 @@ export function buildCli(): Command {
     .addOption(new Option('--timeout <seconds>', 'how long to wait').default(300).argParser(seconds))
     .action(async (name: string, opts: { status: PipeStatus; timeout: number }) => {
       await withClient(async (client) => {
-        const { reached, view } = await client.waitFor(name, opts.status, opts.timeout * 1000);
+        const progress = new LoadProgress();
+        const { reached, view } = await client
+          .waitFor(name, opts.status, opts.timeout * 1000, (v) => progress.update(v))
+          .finally(() => progress.stop());
         if (reached) {
           console.log(`pipe ${name} is ${view.status}`);
           return;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { createDestination, destinationOptionsFromEnv } from './clickhouse/destination.js';
 import { createSourceConnector } from './mysql/source-connector.js';
@@ -18,6 +18,17 @@ export interface PipeWorkerOptions {
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
 
+/**
+ * Sets how much the worker logs (PIPES_LOG_LEVEL, default INFO). Call once,
+ * before the first worker is created.
+ */
+export function installWorkerLogging(level: LogLevel = (process.env.PIPES_LOG_LEVEL as LogLevel | undefined) ?? 'INFO'): void {
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    telemetryOptions: { logging: { filter: { core: level === 'INFO' || level === 'DEBUG' || level === 'TRACE' ? 'WARN' : 'ERROR', other: 'ERROR' } } },
+  });
+}
+
 /** A worker that runs pipe workflows and their activities. */
 export async function createPipeWorker(opts: PipeWorkerOptions): Promise<Worker> {
   const connection = await NativeConnection.connect({ address: opts.address });
@@ -33,6 +44,7 @@ export async function createPipeWorker(opts: PipeWorkerOptions): Promise<Worker>
 }
 
 async function main(): Promise<void> {
+  installWorkerLogging();
   const destination = createDestination(destinationOptionsFromEnv());
   const worker = await createPipeWorker({
     ...temporalAddressFromEnv(),

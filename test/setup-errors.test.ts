@@ -2,7 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestWorld, type RunningWorker } from './helpers/stack.js';
 import { expectStatus } from './helpers/pipes.js';
+import { spawnSync } from 'node:child_process';
 import type { PipeConfigInput } from '../src/pipe/config.js';
+import { SOURCE_USER } from '../scripts/stack/mariadb.js';
+import { ensureTemporalCli } from '../scripts/stack/temporal-cli.js';
 
 /**
  * What the source can get wrong is caught in Setup, before any row moves:
@@ -97,5 +100,34 @@ describe('setup refuses a source it cannot replicate, by name', () => {
       { a: 2, b: 'y' },
     ]);
     await world.client.drop(name);
+  });
+
+  /** `temporal workflow start`, as an operator would type it. */
+  function temporalStart(workflowId: string, input: unknown) {
+    const r = spawnSync(ensureTemporalCli(), [
+      'workflow', 'start', '--address', world.env.address, '--task-queue', world.taskQueue,
+      '--type', 'pipeWorkflow', '--workflow-id', workflowId, '--input', JSON.stringify(input),
+    ], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+
+  it('checks and completes a configuration started with the temporal CLI', async () => {
+    temporalStart('pipe:from-cli', {
+      config: {
+        name: 'from-cli',
+        source: { port: world.env.port, user: SOURCE_USER, database: world.sourceDb, passwordSecret: 'test-source' },
+        destination: { database: `dst_${world.id}_cli` },
+        tables: ['good'],
+        settings: { syncIntervalSeconds: 1 },
+      },
+    });
+    await expectStatus(world, 'from-cli', 'Running', 30_000);
+    await world.client.drop('from-cli');
+
+    temporalStart('pipe:from-cli-bad', { config: { name: 'from-cli-bad', tables: [], settings: { pullBatchSize: 0 } } });
+    const view = await expectStatus(world, 'from-cli-bad', 'Failed', 30_000);
+    assert.match(view.lastError ?? '', /source: is required/);
+    assert.match(view.lastError ?? '', /settings\.pullBatchSize: must be at least 1/);
+    await world.client.drop('from-cli-bad');
   });
 });

@@ -10,7 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { PipeConfig } from '../pipe/config.js';
+import { parsePipeConfig, PipeConfigError, type PipeConfig, type PipeConfigInput } from '../pipe/config.js';
 import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
 import { emptyTableStats, type BinlogPosition, type PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
@@ -37,7 +37,8 @@ export interface PipeCarryOver {
 }
 
 export interface PipeWorkflowInput {
-  config: PipeConfig;
+  /** Validated again here, so a pipe started from the Temporal UI or CLI gets defaults too. */
+  config: PipeConfigInput;
   /** Set by the pipe itself when it continues as new; absent on create. */
   carryOver?: PipeCarryOver;
 }
@@ -58,6 +59,26 @@ function failureMessage(err: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** A pipe started with a bad configuration shows Failed, saying why, until dropped. */
+async function refuseConfig(raw: PipeConfigInput, err: PipeConfigError): Promise<PipeWorkflowResult> {
+  const name = typeof raw?.name === 'string' ? raw.name : '?';
+  const view: PipeStatusView = {
+    name,
+    status: 'Failed',
+    lastError: err.message,
+    pauseRequested: false,
+    tables: {},
+    cdc: { enabled: false, batches: 0, lastBatchAt: null, position: null },
+  };
+  let dropped = false;
+  setHandler(statusQuery, () => view);
+  setHandler(dropSignal, () => {
+    dropped = true;
+  });
+  await condition(() => dropped);
+  return { status: 'Dropped' };
+}
+
 function initialView(config: PipeConfig): PipeStatusView {
   return {
     name: config.name,
@@ -75,7 +96,13 @@ function initialView(config: PipeConfig): PipeStatusView {
  * read and write happens in activities.
  */
 export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkflowResult> {
-  const { config } = input;
+  let config: PipeConfig;
+  try {
+    config = parsePipeConfig(input.config);
+  } catch (err) {
+    if (!(err instanceof PipeConfigError)) throw err;
+    return refuseConfig(input.config, err);
+  }
   const view = input.carryOver?.view ?? initialView(config);
   let paused = input.carryOver?.paused ?? false;
   let resumeRequested = false;

@@ -8,7 +8,7 @@ import { createDestination, type Destination } from '../../src/clickhouse/destin
 import { createSourceConnector } from '../../src/mysql/source-connector.js';
 import { parsePipeConfig, type PipeConfig, type PipeConfigInput } from '../../src/pipe/config.js';
 import { PipeClient } from '../../src/pipe-client.js';
-import { createPipeWorker } from '../../src/worker.js';
+import { createPipeWorker, installWorkerLogging } from '../../src/worker.js';
 import { secretEnvName } from '../../src/secrets.js';
 import { LOCAL_SOURCE_PASSWORD, SOURCE_USER, rootConnection } from '../../scripts/stack/mariadb.js';
 import { PROJECT_ROOT } from '../../scripts/stack/paths.js';
@@ -24,6 +24,7 @@ export function testEnv() {
   return { port, address, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', workDir };
 }
 
+let loggingInstalled = false;
 const taskQueueOf = (id: string) => `test-${id}`;
 
 /** The secret name tests use; the worker resolves it to the reader's password. */
@@ -58,6 +59,10 @@ export class TestWorld {
 
   static async create(label: string): Promise<TestWorld> {
     const env = testEnv();
+    if (!loggingInstalled) {
+      installWorkerLogging('WARN');
+      loggingInstalled = true;
+    }
     const root = await rootConnection(env.port);
     const id = randomUUID().slice(0, 8);
     const client = await PipeClient.connect({ address: env.address, namespace: env.namespace, taskQueue: taskQueueOf(id) });

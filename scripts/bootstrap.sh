@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Makes a fresh clone runnable: installs the Node packages and builds the
+# TypeScript. Both steps are skipped or incremental when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "Installing Node packages (npm ci)..."
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+node node_modules/typescript/bin/tsc -p tsconfig.json
