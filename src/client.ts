@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readPipeConfigFile } from './pipe/config-file.js';
 import { PipeConfigError } from './pipe/config.js';
@@ -28,6 +29,30 @@ function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
   return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive whole number');
+  return n;
+}
+
+/** --order-by TABLE=col1,col2, repeatable. */
+function orderBy(value: string, previous: Record<string, string[]> = {}): Record<string, string[]> {
+  const m = /^([^=]+)=(.+)$/.exec(value);
+  const cols = m?.[2]?.split(',').map((c) => c.trim()).filter(Boolean) ?? [];
+  if (!m || cols.length === 0) throw new InvalidArgumentError('must look like TABLE=col1,col2');
+  return { ...previous, [m[1]!]: cols };
+}
+
+/** The product's confirmation dialog, on a terminal only. */
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 function pipeStatus(value: string): PipeStatus {
@@ -123,6 +148,48 @@ export function buildCli(): Command {
       await withClient((client) => client.drop(name));
       console.log(`pipe ${name} dropped`);
     });
+
+  program
+    .command('resync')
+    .description('reload every table from the source into new tables and swap them in (asks first)')
+    .argument('<name>')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--order-by <TABLE=cols>', 'new ORDER BY for a table, e.g. orders=customer_id,id (repeatable)', orderBy)
+    .option('--max-rows-per-second <n>', 'cap on rows read from the source per second', positiveInt)
+    .option('--no-wait', 'return once the resync has started')
+    .addOption(new Option('--timeout <seconds>', 'how long to wait for the pipe to be Running again').default(3600).argParser(seconds))
+    .action(
+      async (
+        name: string,
+        opts: { yes?: boolean; orderBy?: Record<string, string[]>; maxRowsPerSecond?: number; wait: boolean; timeout: number },
+      ) => {
+        if (!opts.yes) {
+          if (!process.stdin.isTTY) {
+            throw new PipeClientError('resync asks for confirmation: pass --yes when there is no terminal');
+          }
+          if (!(await confirm(`Resync pipe ${name}? This reloads every table from the source`))) {
+            console.error('resync cancelled');
+            process.exitCode = 1;
+            return;
+          }
+        }
+        await withClient(async (client) => {
+          await client.resync(name, { orderBy: opts.orderBy, maxRowsPerSecond: opts.maxRowsPerSecond });
+          if (!opts.wait) {
+            console.log(`resync of pipe ${name} started (pipectl status ${name} follows it)`);
+            return;
+          }
+          const progress = new LoadProgress();
+          const result = await client
+            .waitForResync(name, opts.timeout * 1000, (v) => progress.update(v))
+            .finally(() => progress.stop());
+          for (const [table, r] of Object.entries(result.tables)) {
+            console.log(`${table}: ${r.rows} rows loaded, ${r.softDeletesCarried} soft-deleted rows carried, ${r.swap}`);
+          }
+          console.log(`pipe ${name} resynced: ${result.status}`);
+        });
+      },
+    );
 
   program
     .command('wait')

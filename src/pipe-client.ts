@@ -2,10 +2,13 @@ import {
   Client,
   Connection,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import type { PipeConfig } from './pipe/config.js';
-import { pipeWorkflowId, TASK_QUEUE } from './pipe/names.js';
+import { pipeOfWorkflowId, pipeWorkflowId, resyncWorkflowId, TASK_QUEUE } from './pipe/names.js';
+import type { ResyncOptions } from './pipe/resync-options.js';
+import type { ResyncWorkflowResult, resyncWorkflow } from './workflows/resync.js';
 import type { PipeStatus, PipeStatusView } from './pipe/status.js';
 import { dropSignal, pauseSignal, resumeSignal, statusQuery } from './workflows/messages.js';
 import type { pipeWorkflow } from './workflows/pipe.js';
@@ -70,8 +73,20 @@ export class PipeClient {
     }
   }
 
-  private handle(name: string) {
-    return this.temporal.workflow.getHandle(pipeWorkflowId(name));
+  /**
+   * The workflow that holds the pipe now: the pipe's own, or, while a resync
+   * has it stopped, the resync's. Null when neither runs.
+   */
+  private async current(name: string) {
+    for (const id of [pipeWorkflowId(name), resyncWorkflowId(name)]) {
+      const h = this.temporal.workflow.getHandle(id);
+      try {
+        if ((await h.describe()).status.name === 'RUNNING') return h;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    return null;
   }
 
   /** Runs an operation on a running pipe, turning "not found" into a clear error. */
@@ -90,42 +105,93 @@ export class PipeClient {
     }
   }
 
+  private async currentOrFail(name: string) {
+    const h = await this.current(name);
+    if (!h) throw new PipeClientError(`no running pipe named "${name}"`);
+    return h;
+  }
+
+  /** Closed workflows still answer queries, so only running ones are asked. */
   status(name: string): Promise<PipeStatusView> {
-    return this.onPipe(name, async () => {
-      const h = this.handle(name);
-      // Closed workflows still answer queries; a dropped pipe is gone for users.
-      const { status } = await h.describe();
-      if (status.name !== 'RUNNING') throw new PipeClientError(`no running pipe named "${name}" (it ended: ${status.name.toLowerCase()})`);
-      return h.query(statusQuery);
-    });
+    return this.onPipe(name, async () => (await this.currentOrFail(name)).query(statusQuery));
   }
 
   pause(name: string): Promise<void> {
-    return this.onPipe(name, () => this.handle(name).signal(pauseSignal));
+    return this.onPipe(name, async () => (await this.currentOrFail(name)).signal(pauseSignal));
   }
 
   resume(name: string): Promise<void> {
-    return this.onPipe(name, () => this.handle(name).signal(resumeSignal));
+    return this.onPipe(name, async () => (await this.currentOrFail(name)).signal(resumeSignal));
   }
 
-  /** Ends the pipe at a safe point and waits until it has ended. */
+  /** Ends the pipe (or its resync) at a safe point and waits until it has ended. */
   async drop(name: string): Promise<void> {
     await this.onPipe(name, async () => {
-      const h = this.handle(name);
+      const h = await this.currentOrFail(name);
       await h.signal(dropSignal);
       await h.result();
     });
   }
 
-  /** Names of the running pipes, newest first. */
-  async list(): Promise<string[]> {
-    const names: string[] = [];
-    for await (const wf of this.temporal.workflow.list({
-      query: `WorkflowType = 'pipeWorkflow' AND ExecutionStatus = 'Running'`,
-    })) {
-      if (wf.workflowId.startsWith('pipe:')) names.push(wf.workflowId.slice('pipe:'.length));
+  /**
+   * Starts a resync (`resyncWorkflow`, id `resync:<name>`). It validates
+   * before it stops the pipe; see waitForResync for its outcome.
+   */
+  async resync(name: string, options: ResyncOptions = {}): Promise<void> {
+    try {
+      await this.temporal.workflow.start<typeof resyncWorkflow>('resyncWorkflow', {
+        workflowId: resyncWorkflowId(name),
+        taskQueue: this.taskQueue,
+        args: [{ pipe: name, ...options }],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new PipeClientError(`a resync of pipe "${name}" is already running`);
+      }
+      throw err;
     }
-    return names;
+  }
+
+  /**
+   * Follows a resync to its end: the pipe back in Running (or Completed),
+   * calling `onPoll` with the status meanwhile. A refused resync, or one that
+   * stopped at Failed (waiting for resume or drop), ends in a PipeClientError.
+   */
+  async waitForResync(name: string, timeoutMs: number, onPoll?: (view: PipeStatusView) => void): Promise<ResyncWorkflowResult> {
+    const h = this.temporal.workflow.getHandle(resyncWorkflowId(name));
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const { status } = await h.describe();
+      if (status.name !== 'RUNNING') {
+        try {
+          return (await h.result()) as ResyncWorkflowResult;
+        } catch (err) {
+          const reason = err instanceof WorkflowFailedError && err.cause ? err.cause.message : String(err);
+          throw new PipeClientError(reason);
+        }
+      }
+      const view = await h.query(statusQuery).catch(() => null);
+      if (view) {
+        onPoll?.(view);
+        if (view.status === 'Failed') {
+          throw new PipeClientError(`resync of pipe ${name} failed: ${view.lastError} (pipectl resume ${name} retries it)`);
+        }
+      }
+      if (Date.now() > until) throw new PipeClientError(`resync of pipe ${name} is still running after ${Math.round(timeoutMs / 1000)} s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** Names of the running pipes (a pipe being resynced included), newest first. */
+  async list(): Promise<string[]> {
+    const names = new Set<string>();
+    for await (const wf of this.temporal.workflow.list({
+      query: `WorkflowType IN ('pipeWorkflow', 'resyncWorkflow') AND ExecutionStatus = 'Running'`,
+    })) {
+      const name = pipeOfWorkflowId(wf.workflowId);
+      if (name) names.add(name);
+    }
+    return [...names];
   }
 
   /**

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
 import { createDestination, destinationOptionsFromEnv } from './clickhouse/destination.js';
@@ -13,7 +14,8 @@ export interface PipeWorkerOptions {
   address: string;
   namespace: string;
   taskQueue?: string;
-  deps: ActivityDeps;
+  /** The connections activities use; the worker adds its own Temporal client. */
+  deps: Omit<ActivityDeps, 'temporal'>;
 }
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', import.meta.url));
@@ -29,18 +31,37 @@ export function installWorkerLogging(level: LogLevel = (process.env.PIPES_LOG_LE
   });
 }
 
+export interface PipeWorker {
+  /** Runs until shutdown() or a shutdown signal (SIGINT, SIGTERM). */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
 /** A worker that runs pipe workflows and their activities. */
-export async function createPipeWorker(opts: PipeWorkerOptions): Promise<Worker> {
+export async function createPipeWorker(opts: PipeWorkerOptions): Promise<PipeWorker> {
   const connection = await NativeConnection.connect({ address: opts.address });
-  return Worker.create({
+  const clientConnection = await Connection.connect({ address: opts.address });
+  const temporal = new Client({ connection: clientConnection, namespace: opts.namespace });
+  const worker = await Worker.create({
     connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities(opts.deps),
+    activities: createActivities({ ...opts.deps, temporal }),
     // Deliver cancellations (pause, drop) within about a second.
     maxHeartbeatThrottleInterval: '1 second',
   });
+  return {
+    async run() {
+      try {
+        await worker.run();
+      } finally {
+        await clientConnection.close();
+        await connection.close();
+      }
+    },
+    shutdown: () => worker.shutdown(),
+  };
 }
 
 async function main(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Destination } from '../clickhouse/destination.js';
 import type { SourceConnector } from '../mysql/source-connector.js';
 
@@ -5,4 +6,6 @@ import type { SourceConnector } from '../mysql/source-connector.js';
 export interface ActivityDeps {
   source: SourceConnector;
   destination: Destination;
+  /** For the resync's steps that stop and start the pipe's workflow. */
+  temporal: Client;
 }

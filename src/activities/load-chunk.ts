@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { SourceConfig } from '../mysql/connection-options.js';
 import type { Chunk } from '../mysql/chunk-planner.js';
@@ -20,6 +21,8 @@ export interface LoadChunkInput {
   /** Identifies this load, so its deduplication tokens never match another's. */
   loadId: string;
   pageSize: number;
+  /** This chunk's share of the source-wide rate limit, if any. */
+  maxRowsPerSecond?: number;
 }
 
 export interface LoadChunkResult {
@@ -45,12 +48,22 @@ export function loadChunkActivity(deps: ActivityDeps) {
     let after = resumed?.after ?? input.chunk.lower;
     let rows = resumed?.rows ?? 0;
     const columns = insertColumns(input.schema);
+    const rate = input.maxRowsPerSecond;
+    // Under a rate limit, pages of about a second's worth keep the pace even.
+    const pageSize = rate ? Math.max(1, Math.min(input.pageSize, Math.floor(rate))) : input.pageSize;
+    const started = Date.now();
+    let readHere = 0;
     const conn = await deps.source.open(input.source);
     const stopKeepAlive = keepAlive(ctx, () => ({ after, rows }) satisfies ChunkProgress);
     try {
       for (;;) {
         ctx.cancellationSignal.throwIfAborted();
-        const page = await readPage(conn, input.source.database, input.schema, after, input.chunk.upper, input.pageSize);
+        if (rate) {
+          const ahead = (readHere / rate) * 1000 - (Date.now() - started);
+          if (ahead > 0) await sleep(ahead, undefined, { signal: ctx.cancellationSignal });
+        }
+        const page = await readPage(conn, input.source.database, input.schema, after, input.chunk.upper, pageSize);
+        readHere += page.rows.length;
         if (page.rows.length === 0) break;
         const encoded = page.rows.map((r) => encodeRow(input.schema, r, input.version, false));
         // The token names the exact key range written, so a replay of the
@@ -62,7 +75,7 @@ export function loadChunkActivity(deps: ActivityDeps) {
         after = page.lastKey;
         rows += page.rows.length;
         ctx.heartbeat({ after, rows } satisfies ChunkProgress);
-        if (page.rows.length < input.pageSize) break;
+        if (page.rows.length < pageSize) break;
       }
     } finally {
       stopKeepAlive();

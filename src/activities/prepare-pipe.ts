@@ -1,13 +1,11 @@
 import type { PipeConfig } from '../pipe/config.js';
-import { PipeValidationError } from '../pipe/errors.js';
 import type { BinlogPosition } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
-import { readTableSchema } from '../mysql/schema-reader.js';
-import { binlogProblems } from '../mysql/source-check.js';
 import { readBinlogPosition } from '../mysql/binlog-position.js';
 import { createDatabaseSql, createTableSql } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
 import { failFastOnValidation } from './failures.js';
+import { checkSource, openCheckedSource } from './source-check.js';
 
 export interface PreparePipeInput {
   config: PipeConfig;
@@ -15,6 +13,8 @@ export interface PreparePipeInput {
   tableSuffix: string;
   /** CREATE OR REPLACE (a fresh load) or CREATE IF NOT EXISTS. */
   replaceTables: boolean;
+  /** Table comment: marks the tables of one resync, so its swap knows them. */
+  comment?: string;
 }
 
 export interface PreparePipeResult {
@@ -33,40 +33,34 @@ export function preparePipeActivity(deps: ActivityDeps) {
   return async function preparePipe(input: PreparePipeInput): Promise<PreparePipeResult> {
     return failFastOnValidation(async () => {
       const { config } = input;
-      let conn;
+      const conn = await openCheckedSource(deps, config);
       try {
-        conn = await deps.source.open(config.source);
-      } catch (err) {
-        const e = err as { code?: string; message: string };
-        const where = `${config.source.user}@${config.source.host}:${config.source.port}/${config.source.database}`;
-        if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_DBACCESS_DENIED_ERROR' || e.code === 'ER_BAD_DB_ERROR') {
-          throw new PipeValidationError(`cannot connect to the source ${where}: ${e.message}`);
-        }
-        throw new Error(`cannot connect to the source ${where}: ${e.code ?? e.message}`);
-      }
-      try {
-        if (config.cdc) {
-          const problems = await binlogProblems(conn);
-          if (problems.length > 0) {
-            throw new PipeValidationError(`the source is not ready for CDC: ${problems.join('; ')}`);
-          }
-        }
-        const schemas: TableSchema[] = [];
-        for (const t of config.tables) schemas.push(await readTableSchema(conn, config.source.database, t));
-
+        const schemas = await checkSource(conn, config);
         await deps.destination.command(createDatabaseSql(config.destination.database));
         for (const s of schemas) {
           await deps.destination.command(
-            createTableSql(
-              config.destination.database,
-              s.table + input.tableSuffix,
-              s,
-              input.replaceTables ? 'or-replace' : 'if-not-exists',
-            ),
+            createTableSql(config.destination.database, s.table + input.tableSuffix, s, {
+              mode: input.replaceTables ? 'or-replace' : 'if-not-exists',
+              comment: input.comment,
+            }),
           );
         }
         const position = config.cdc ? await readBinlogPosition(conn) : null;
         return { schemas, position };
+      } finally {
+        await conn.end().catch(() => undefined);
+      }
+    });
+  };
+}
+
+export function validateSourceActivity(deps: ActivityDeps) {
+  /** The checks of Setup alone: nothing is created or changed. */
+  return async function validateSource(config: PipeConfig): Promise<TableSchema[]> {
+    return failFastOnValidation(async () => {
+      const conn = await openCheckedSource(deps, config);
+      try {
+        return await checkSource(conn, config);
       } finally {
         await conn.end().catch(() => undefined);
       }

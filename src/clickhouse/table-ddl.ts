@@ -1,5 +1,5 @@
-import type { TableSchema } from '../pipe/table-schema.js';
-import { quoteChIdent, qualifiedChTable } from './quote.js';
+import type { ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
+import { quoteChIdent, qualifiedChTable, quoteChString } from './quote.js';
 
 /** Columns every replicated table carries, named as ClickPipes users know them. */
 export const VERSION_COLUMN = '_peerdb_version';
@@ -8,6 +8,11 @@ export const SYNCED_AT_COLUMN = '_peerdb_synced_at';
 
 export function createDatabaseSql(database: string): string {
   return `CREATE DATABASE IF NOT EXISTS ${quoteChIdent(database)}`;
+}
+
+/** A column's full ClickHouse type: sorting-key columns cannot be Nullable. */
+export function columnType(schema: TableSchema, col: ReplicatedColumn): string {
+  return col.nullable && !schema.orderBy.includes(col.name) ? `Nullable(${col.clickhouseType})` : col.clickhouseType;
 }
 
 /**
@@ -20,23 +25,20 @@ export function createTableSql(
   database: string,
   table: string,
   schema: TableSchema,
-  mode: 'if-not-exists' | 'or-replace',
+  options: { mode: 'if-not-exists' | 'or-replace'; comment?: string },
 ): string {
-  const sortKey = new Set(schema.orderBy);
-  const cols = schema.columns.map((c) => {
-    const type = c.nullable && !sortKey.has(c.name) ? `Nullable(${c.clickhouseType})` : c.clickhouseType;
-    return `  ${quoteChIdent(c.name)} ${type}`;
-  });
+  const cols = schema.columns.map((c) => `  ${quoteChIdent(c.name)} ${columnType(schema, c)}`);
   cols.push(`  ${quoteChIdent(VERSION_COLUMN)} UInt64`);
   cols.push(`  ${quoteChIdent(DELETED_COLUMN)} UInt8`);
   cols.push(`  ${quoteChIdent(SYNCED_AT_COLUMN)} DateTime64(9) DEFAULT now64()`);
-  const head = mode === 'or-replace' ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE IF NOT EXISTS';
+  const head = options.mode === 'or-replace' ? 'CREATE OR REPLACE TABLE' : 'CREATE TABLE IF NOT EXISTS';
   return (
     `${head} ${qualifiedChTable(database, table)} (\n${cols.join(',\n')}\n)\n` +
     `ENGINE = ReplacingMergeTree(${quoteChIdent(VERSION_COLUMN)}, ${quoteChIdent(DELETED_COLUMN)})\n` +
     `ORDER BY (${schema.orderBy.map(quoteChIdent).join(', ')})\n` +
     // Lets a retried insert with the same deduplication token be dropped.
-    `SETTINGS non_replicated_deduplication_window = 1000`
+    `SETTINGS non_replicated_deduplication_window = 1000` +
+    (options.comment ? `\nCOMMENT ${quoteChString(options.comment)}` : '')
   );
 }
 

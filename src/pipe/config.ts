@@ -77,6 +77,8 @@ export const pipeConfigSchema = z
         ),
         snapshotParallelThreads: intSetting(1, 64).default(DEFAULT_SETTINGS.snapshotParallelThreads),
         snapshotTablesInParallel: intSetting(1, 64).default(DEFAULT_SETTINGS.snapshotTablesInParallel),
+        /** Caps the rows per second an initial load or resync reads from the source. */
+        maxRowsPerSecond: intSetting(1, 1_000_000_000).optional(),
       })
       .strict()
       .prefault({}),

@@ -5,3 +5,14 @@ export const TASK_QUEUE = 'pipes';
 export function pipeWorkflowId(pipe: string): string {
   return `pipe:${pipe}`;
 }
+
+/** The resync of a pipe: at most one at a time. */
+export function resyncWorkflowId(pipe: string): string {
+  return `resync:${pipe}`;
+}
+
+/** The pipe a workflow id belongs to, or null. */
+export function pipeOfWorkflowId(id: string): string | null {
+  const m = /^(?:pipe|resync):(.+)$/.exec(id);
+  return m?.[1] ?? null;
+}

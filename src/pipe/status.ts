@@ -38,9 +38,16 @@ export interface TableStats {
   cdc: CdcStats;
 }
 
+export interface StatusChange {
+  status: PipeStatus;
+  at: string;
+}
+
 export interface PipeStatusView {
   name: string;
   status: PipeStatus;
+  /** The last status changes, oldest first (at most RECENT_STATUSES). */
+  recentStatuses: StatusChange[];
   /** The last error that changed the pipe's course, or null. */
   lastError: string | null;
   /** True while a pause was requested and the pipe is reaching a safe point. */
@@ -67,4 +74,14 @@ export function emptyTableStats(): TableStats {
     },
     cdc: { inserted: 0, updated: 0, deleted: 0 },
   };
+}
+
+const RECENT_STATUSES = 20;
+
+/** Changes the status, remembering the change (workflow time, so deterministic). */
+export function setStatus(view: PipeStatusView, status: PipeStatus, at: Date): void {
+  if (view.status === status) return;
+  view.status = status;
+  view.recentStatuses.push({ status, at: at.toISOString() });
+  if (view.recentStatuses.length > RECENT_STATUSES) view.recentStatuses.shift();
 }

@@ -1,16 +1,29 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { PipeConfig } from '../pipe/config.js';
+import type { ResyncOptions } from '../pipe/resync-options.js';
 import type { PipeStatusView } from '../pipe/status.js';
 
 /**
- * Every message a pipe workflow understands. Other services import these
- * definitions to signal or query a pipe (`pipe:<name>`).
+ * Every message a pipe workflow (`pipe:<name>`) and a resync workflow
+ * (`resync:<name>`) understand. Other services import these definitions to
+ * signal, query or update a pipe.
  */
 
 /** Stops reading at the next safe point (between CDC batches or chunks). */
 export const pauseSignal = defineSignal('pause');
 /** Continues a paused pipe, or retries the step a failed pipe stopped at. */
 export const resumeSignal = defineSignal('resume');
-/** Ends the pipe at a safe point; the destination tables stay. */
+/** Ends the pipe (or the resync) at a safe point; the destination tables stay. */
 export const dropSignal = defineSignal('drop');
 /** Status and statistics (see PipeStatusView). */
 export const statusQuery = defineQuery<PipeStatusView>('status');
+/** The pipe's configuration (no secrets: it names them). */
+export const configQuery = defineQuery<PipeConfig>('config');
+/**
+ * Asks the pipe to resync: starts `resyncWorkflow` (`resync:<name>`), which
+ * validates first and only then stops this pipe. Returns the resync's
+ * workflow id; refused while a resync runs.
+ */
+export const resyncUpdate = defineUpdate<string, [ResyncOptions]>('resync');
+/** A resync refused before it changed anything; the pipe shows why. */
+export const resyncRefusedSignal = defineSignal<[string]>('resyncRefused');

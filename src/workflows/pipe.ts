@@ -1,21 +1,28 @@
 import {
   ActivityCancellationType,
+  ApplicationFailure,
   CancellationScope,
+  ParentClosePolicy,
   condition,
   continueAsNew,
   isCancellation,
   proxyActivities,
   setHandler,
+  startChild,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { parsePipeConfig, PipeConfigError, type PipeConfig, type PipeConfigInput } from '../pipe/config.js';
 import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
+import { resyncWorkflowId } from '../pipe/names.js';
+import type { ResyncOptions } from '../pipe/resync-options.js';
 import { emptyTableStats, type BinlogPosition, type PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { snapshotVersion } from '../pipe/version.js';
-import { dropSignal, pauseSignal, resumeSignal, statusQuery } from './messages.js';
+import { PipeControls } from './controls.js';
+import { configQuery, dropSignal, resyncRefusedSignal, resyncUpdate, statusQuery } from './messages.js';
 import { loadTables } from './snapshot.js';
 
 const { preparePipe } = proxyActivities<Activities>({
@@ -28,7 +35,7 @@ const { preparePipe } = proxyActivities<Activities>({
   },
 });
 
-/** CDC state handed from one run to the next by continue-as-new. */
+/** CDC state handed from one run to the next (continue-as-new, or a finished resync). */
 export interface PipeCarryOver {
   view: PipeStatusView;
   schemas: TableSchema[];
@@ -39,7 +46,7 @@ export interface PipeCarryOver {
 export interface PipeWorkflowInput {
   /** Validated again here, so a pipe started from the Temporal UI or CLI gets defaults too. */
   config: PipeConfigInput;
-  /** Set by the pipe itself when it continues as new; absent on create. */
+  /** Set when the pipe continues as new, or by a resync that hands it back; absent on create. */
   carryOver?: PipeCarryOver;
 }
 
@@ -50,21 +57,12 @@ export interface PipeWorkflowResult {
 /** Batches per run before continue-as-new, well below history limits. */
 const BATCHES_PER_RUN = 500;
 
-function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  // The deepest cause holds the activity's own message.
-  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) {
-    e = (e as { cause: unknown }).cause;
-  }
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** A pipe started with a bad configuration shows Failed, saying why, until dropped. */
 async function refuseConfig(raw: PipeConfigInput, err: PipeConfigError): Promise<PipeWorkflowResult> {
-  const name = typeof raw?.name === 'string' ? raw.name : '?';
   const view: PipeStatusView = {
-    name,
+    name: typeof raw?.name === 'string' ? raw.name : '?',
     status: 'Failed',
+    recentStatuses: [{ status: 'Failed', at: new Date().toISOString() }],
     lastError: err.message,
     pauseRequested: false,
     tables: {},
@@ -79,10 +77,11 @@ async function refuseConfig(raw: PipeConfigInput, err: PipeConfigError): Promise
   return { status: 'Dropped' };
 }
 
-function initialView(config: PipeConfig): PipeStatusView {
+export function initialView(config: PipeConfig): PipeStatusView {
   return {
     name: config.name,
     status: 'Setup',
+    recentStatuses: [{ status: 'Setup', at: new Date().toISOString() }],
     lastError: null,
     pauseRequested: false,
     tables: Object.fromEntries(config.tables.map((t) => [t.name, emptyTableStats()])),
@@ -103,46 +102,40 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
     if (!(err instanceof PipeConfigError)) throw err;
     return refuseConfig(input.config, err);
   }
-  const view = input.carryOver?.view ?? initialView(config);
-  let paused = input.carryOver?.paused ?? false;
-  let resumeRequested = false;
-  let dropRequested = false;
+  const controls = new PipeControls(input.carryOver?.view ?? initialView(config), input.carryOver?.paused ?? false);
+  const { view } = controls;
 
-  setHandler(statusQuery, () => view);
-  setHandler(pauseSignal, () => {
-    if (paused) return;
-    paused = true;
-    view.pauseRequested = true;
-    if (view.status === 'Snapshot') view.status = 'Paused';
+  setHandler(configQuery, () => config);
+  setHandler(resyncRefusedSignal, (message) => {
+    view.lastError = message;
   });
-  setHandler(resumeSignal, () => {
-    resumeRequested = true;
-    if (!paused) return;
-    paused = false;
-    view.pauseRequested = false;
-  });
-  setHandler(dropSignal, () => {
-    dropRequested = true;
-  });
-
-  /** Runs a step; on failure shows Failed and waits for resume (retry) or drop. */
-  async function step<T>(status: PipeStatusView['status'], body: () => Promise<T>): Promise<T> {
-    for (;;) {
-      view.status = paused && status !== 'Setup' ? 'Paused' : status;
+  setHandler(
+    resyncUpdate,
+    async (options: ResyncOptions) => {
+      const workflowId = resyncWorkflowId(config.name);
       try {
-        const result = await body();
-        return result;
+        await startChild('resyncWorkflow', {
+          workflowId,
+          args: [{ pipe: config.name, ...options }],
+          // The resync stops this pipe, so it must outlive it.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
       } catch (err) {
-        if (isCancellation(err)) throw err;
-        view.status = 'Failed';
-        view.lastError = failureMessage(err);
-        resumeRequested = false;
-        await condition(() => resumeRequested);
-        paused = false;
-        view.pauseRequested = false;
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          throw ApplicationFailure.nonRetryable(`a resync of pipe ${config.name} is already running`);
+        }
+        throw err;
       }
-    }
-  }
+      return workflowId;
+    },
+  );
+
+  const { pullChanges } = proxyActivities<Activities>({
+    startToCloseTimeout: config.settings.syncIntervalSeconds * 1000 + 30 * 60 * 1000,
+    heartbeatTimeout: '10 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [VALIDATION_ERROR_TYPE] },
+  });
 
   async function run(): Promise<PipeWorkflowResult> {
     let schemas: TableSchema[];
@@ -150,11 +143,11 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
     if (input.carryOver) {
       ({ schemas, position } = input.carryOver);
     } else {
-      ({ schemas, position } = await step('Setup', () =>
+      ({ schemas, position } = await controls.step('Setup', () =>
         preparePipe({ config, tableSuffix: '', replaceTables: false }),
       ));
       view.cdc.position = position;
-      await step('Snapshot', () =>
+      await controls.step('Snapshot', () =>
         loadTables({
           config,
           schemas,
@@ -162,36 +155,28 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
           loadId: uuid4(),
           tableSuffix: '',
           stats: view.tables,
-          isPaused: () => paused,
+          isPaused: () => controls.paused,
         }),
       );
     }
     if (!config.cdc || !position) {
-      view.status = 'Completed';
+      controls.setStatus('Completed');
       return { status: 'Completed' };
     }
     return runCdc(schemas, position);
   }
 
-  const { pullChanges } = proxyActivities<Activities>({
-    startToCloseTimeout: config.settings.syncIntervalSeconds * 1000 + 30 * 60 * 1000,
-    heartbeatTimeout: '20 seconds',
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [VALIDATION_ERROR_TYPE] },
-  });
-
   async function runCdc(schemas: TableSchema[], from: BinlogPosition): Promise<PipeWorkflowResult> {
     let position = from;
     for (let batch = 0; ; batch++) {
       if (batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) {
-        return continueAsNew<typeof pipeWorkflow>({ config, carryOver: { view, schemas, position, paused } });
+        return continueAsNew<typeof pipeWorkflow>({
+          config,
+          carryOver: { view, schemas, position, paused: controls.paused },
+        });
       }
-      if (paused) {
-        view.status = 'Paused';
-        view.pauseRequested = false;
-        await condition(() => !paused);
-      }
-      const result = await step('Running', async () => {
+      await controls.whilePaused();
+      const result = await controls.step('Running', async () => {
         // A pause cancels the batch in flight; nothing it read is committed,
         // so the next batch starts again from the same position.
         let done = false;
@@ -211,19 +196,18 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
           .finally(() => {
             done = true;
           });
-        await condition(() => done || paused);
+        await condition(() => done || controls.paused);
         if (!done) scope.cancel();
         try {
           return await pull;
         } catch (err) {
-          if (paused && isCancellation(err)) return null;
+          if (controls.paused && isCancellation(err)) return null;
           throw err;
         }
       });
       if (!result) continue;
       position = result.position;
       view.cdc.position = position;
-      view.lastError = null;
       if (result.changes > 0) {
         view.cdc.batches++;
         view.cdc.lastBatchAt = new Date().toISOString();
@@ -238,13 +222,6 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
     }
   }
 
-  // A drop cancels whatever runs; activities stop at their next heartbeat.
-  const main = new CancellationScope();
-  void condition(() => dropRequested).then(() => main.cancel());
-  try {
-    return await main.run(run);
-  } catch (err) {
-    if (dropRequested && isCancellation(err)) return { status: 'Dropped' };
-    throw err;
-  }
+  const outcome = await controls.untilDropped(run);
+  return outcome === 'Dropped' ? { status: 'Dropped' } : outcome;
 }

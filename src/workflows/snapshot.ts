@@ -12,7 +12,8 @@ const { planTableChunks } = proxyActivities<Activities>({
 
 const { loadChunk } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
+  // The chunk heartbeats every second; a dead worker's chunk moves on within 10 s.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
@@ -38,6 +39,10 @@ export interface SnapshotPlan {
  */
 export async function loadTables(plan: SnapshotPlan): Promise<void> {
   const { settings, source, destination } = plan.config;
+  // The source-wide cap, shared by every chunk that can run at once.
+  const perChunkRate = settings.maxRowsPerSecond
+    ? settings.maxRowsPerSecond / (settings.snapshotParallelThreads * settings.snapshotTablesInParallel)
+    : undefined;
   await inLanes(plan.schemas, settings.snapshotTablesInParallel, async (schema) => {
     const load = plan.stats[schema.table]!.initialLoad;
     const started = Date.now();
@@ -55,6 +60,7 @@ export async function loadTables(plan: SnapshotPlan): Promise<void> {
         version: plan.version,
         loadId: plan.loadId,
         pageSize: Math.min(MAX_PAGE_ROWS, settings.snapshotRowsPerPartition),
+        maxRowsPerSecond: perChunkRate,
       });
       load.rowsLoaded += result.rows;
       load.chunksDone++;

@@ -3,7 +3,6 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
-import type { Worker } from '@temporalio/worker';
 import { createDestination, type Destination } from '../../src/clickhouse/destination.js';
 import { createSourceConnector } from '../../src/mysql/source-connector.js';
 import { parsePipeConfig, type PipeConfig, type PipeConfigInput } from '../../src/pipe/config.js';
@@ -105,7 +104,7 @@ export class TestWorld {
 
   /** A worker in this process, sharing this process's ClickHouse engine. */
   async startWorker(): Promise<RunningWorker> {
-    const worker: Worker = await createPipeWorker({
+    const worker = await createPipeWorker({
       address: this.env.address,
       namespace: this.env.namespace,
       taskQueue: this.taskQueue,

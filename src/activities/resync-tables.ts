@@ -1,0 +1,27 @@
+import type { TableSchema } from '../pipe/table-schema.js';
+import { carrySoftDeletes } from '../clickhouse/soft-delete-carry.js';
+import { swapWithResync, type SwapOutcome } from '../clickhouse/exchange-tables.js';
+import type { ActivityDeps } from './deps.js';
+
+export interface ResyncTableInput {
+  database: string;
+  schema: TableSchema;
+  resyncSuffix: string;
+  /** The comment the resync's tables carry. */
+  marker: string;
+}
+
+export function resyncTableActivities(deps: ActivityDeps) {
+  return {
+    /** Soft-deleted rows of the old table, carried into the fresh one (idempotent). */
+    async carrySoftDeletes(input: ResyncTableInput): Promise<number> {
+      const { database, schema } = input;
+      return carrySoftDeletes(deps.destination, database, schema.table, schema.table + input.resyncSuffix, schema);
+    },
+    /** The atomic swap; a retry skips a table already swapped. */
+    async swapTable(input: ResyncTableInput): Promise<SwapOutcome> {
+      const { database, schema } = input;
+      return swapWithResync(deps.destination, database, schema.table, schema.table + input.resyncSuffix, input.marker);
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { setStatus, type PipeStatus, type PipeStatusView } from '../pipe/status.js';
+import { dropSignal, pauseSignal, resumeSignal, statusQuery } from './messages.js';
+
+/** The deepest cause of a failure holds the activity's own message. */
+export function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) {
+    e = (e as { cause: unknown }).cause;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * What users can do to a running pipe (or a resync, which owns the pipe while
+ * it runs): query its status, pause, resume, drop; and the rule for errors
+ * that retries cannot fix: show Failed, wait for resume (retry) or drop.
+ */
+export class PipeControls {
+  paused: boolean;
+  private resumeRequested = false;
+  private dropRequested = false;
+
+  constructor(readonly view: PipeStatusView, paused = false) {
+    this.paused = paused;
+    setHandler(statusQuery, () => this.view);
+    setHandler(pauseSignal, () => {
+      if (this.paused) return;
+      this.paused = true;
+      view.pauseRequested = true;
+      if (view.status === 'Snapshot') setStatus(view, 'Paused', new Date());
+    });
+    setHandler(resumeSignal, () => {
+      this.resumeRequested = true;
+      if (!this.paused) return;
+      this.paused = false;
+      view.pauseRequested = false;
+      if (view.status === 'Paused' && this.phase === 'Snapshot') setStatus(view, 'Snapshot', new Date());
+    });
+    setHandler(dropSignal, () => {
+      this.dropRequested = true;
+    });
+  }
+
+  private phase: PipeStatus = 'Setup';
+
+  setStatus(status: PipeStatus): void {
+    setStatus(this.view, status, new Date());
+  }
+
+  /** Runs a step; on failure shows Failed and waits for resume (retry) or drop. */
+  async step<T>(status: PipeStatus, body: () => Promise<T>): Promise<T> {
+    this.phase = status;
+    for (;;) {
+      this.setStatus(this.paused && status === 'Snapshot' ? 'Paused' : status);
+      try {
+        return await body();
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        this.setStatus('Failed');
+        this.view.lastError = failureMessage(err);
+        this.resumeRequested = false;
+        await condition(() => this.resumeRequested);
+        this.paused = false;
+        this.view.pauseRequested = false;
+      }
+    }
+  }
+
+  /** Waits while paused, showing Paused. */
+  async whilePaused(): Promise<void> {
+    if (!this.paused) return;
+    this.setStatus('Paused');
+    this.view.pauseRequested = false;
+    await condition(() => !this.paused);
+  }
+
+  /** Runs `body`; a drop cancels whatever runs, and the result is 'Dropped'. */
+  async untilDropped<T>(body: () => Promise<T>): Promise<T | 'Dropped'> {
+    const main = new CancellationScope();
+    void condition(() => this.dropRequested).then(() => main.cancel());
+    try {
+      return await main.run(body);
+    } catch (err) {
+      if (this.dropRequested && isCancellation(err)) return 'Dropped';
+      throw err;
+    }
+  }
+}

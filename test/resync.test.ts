@@ -1,0 +1,206 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestWorld, type RunningWorker } from './helpers/stack.js';
+import { checksum, destinationImage, firstDifference, sourceImage } from './helpers/compare.js';
+import { expectStatus, waitCaughtUp } from './helpers/pipes.js';
+import { resyncUpdate } from '../src/workflows/messages.js';
+import { pipeWorkflowId } from '../src/pipe/names.js';
+
+describe('resync', () => {
+  let world: TestWorld;
+  let worker: RunningWorker;
+  const dst = () => `dst_${world.id}`;
+  const q = <T>(sql: string) => world.destination().query<T>(sql);
+  const count = async (sql: string) => Number((await q<{ n: string }>(sql))[0]?.n);
+
+  async function assertEqual(table: string, cols: string[], key: string[]) {
+    const src = await sourceImage(world.root, world.sourceDb, table, cols, key);
+    const got = await destinationImage(world.destination(), dst(), table, cols, key);
+    assert.equal(got.length, src.length, `${table}: row count`);
+    assert.equal(checksum(got), checksum(src), `${table}: ${firstDifference(src, got)}`);
+  }
+
+  async function resync(pipe: string, options: Parameters<typeof world.client.resync>[1] = {}) {
+    await world.client.resync(pipe, options);
+    return { result: await world.client.waitForResync(pipe, 120_000) };
+  }
+
+  before(async () => {
+    world = await TestWorld.create('resync');
+    worker = await world.startWorker();
+  });
+
+  after(async () => {
+    await worker?.stop();
+    await world?.close();
+  });
+
+  describe('a pipe with deletes, resynced with a new ORDER BY', () => {
+    const pipe = 'shop';
+    const cols = ['id', 'customer', 'total', 'note'];
+
+    before(async () => {
+      await world.root.query(`CREATE TABLE orders (id INT PRIMARY KEY, customer INT NOT NULL, total DECIMAL(10,2) NOT NULL, note VARCHAR(50))`);
+      await world.root.query(`INSERT INTO orders SELECT seq, seq % 100, seq / 10, IF(seq % 5 = 0, NULL, 'n') FROM seq_1_to_30000`);
+      await world.root.query(`CREATE TABLE empty_one (id INT PRIMARY KEY, v INT)`);
+      await world.client.create(
+        world.config({
+          name: pipe,
+          destination: { database: dst() },
+          tables: ['orders', 'empty_one'],
+          settings: { snapshotRowsPerPartition: 5000, snapshotParallelThreads: 2 },
+        }),
+      );
+      await expectStatus(world, pipe, 'Running');
+      // Deleted for good, and deleted then inserted again.
+      await world.root.query(`DELETE FROM orders WHERE id BETWEEN 101 AND 150`);
+      await world.root.query(`DELETE FROM orders WHERE id BETWEEN 201 AND 210`);
+      await world.root.query(`INSERT INTO orders SELECT seq, 7, 1.00, 'back' FROM seq_201_to_210`);
+      await waitCaughtUp(world, pipe);
+    });
+
+    it('goes Setup, Snapshot, Resync, Running; carries soft deletes; applies changes made during the load', async () => {
+      // A slow load, so that changes land while it runs.
+      await world.client.resync(pipe, { orderBy: { orders: ['customer', 'id'] }, maxRowsPerSecond: 12_000 });
+      await expectStatus(world, pipe, 'Snapshot', 30_000);
+      await world.root.query(`UPDATE orders SET note = 'during load' WHERE id BETWEEN 1 AND 20`);
+      await world.root.query(`INSERT INTO orders VALUES (40001, 1, 2.00, 'during load')`);
+      await world.root.query(`DELETE FROM orders WHERE id BETWEEN 29001 AND 29010`);
+      const result = await world.client.waitForResync(pipe, 120_000);
+      const after = await world.client.status(pipe);
+      assert.deepEqual(after.recentStatuses.map((s) => s.status), ['Setup', 'Snapshot', 'Resync', 'Running']);
+      assert.equal(result.tables.orders?.swap, 'exchanged');
+      assert.equal(result.tables.empty_one?.rows, 0);
+
+      await waitCaughtUp(world, pipe);
+      await assertEqual('orders', cols, ['id']);
+      await assertEqual('empty_one', ['id', 'v'], ['id']);
+      // Keys deleted for good are carried as soft deletes; keys inserted again stay live.
+      const deleted = await q<{ id: number }>(`SELECT id FROM \`${dst()}\`.orders WHERE _peerdb_is_deleted = 1 AND id <= 1000 ORDER BY id`);
+      assert.deepEqual(deleted.map((r) => Number(r.id)), Array.from({ length: 50 }, (_, i) => 101 + i));
+      assert.equal(await count(`SELECT count() AS n FROM \`${dst()}\`.orders FINAL WHERE id BETWEEN 201 AND 210`), 10);
+      // No physical duplicates: one row per key, besides the changes made during the load.
+      const [src] = await world.root.query<import('mysql2').RowDataPacket[]>('SELECT COUNT(*) AS n FROM orders');
+      const physical = await count(`SELECT count() AS n FROM \`${dst()}\`.orders WHERE _peerdb_is_deleted = 0 AND (note IS NULL OR note != 'during load')`);
+      assert.ok(physical <= Number(src[0]!.n), `no duplicated rows (${physical} live rows for ${src[0]!.n} source rows)`);
+      // The new sorting key, and no _resync table left behind.
+      const [ddl] = await q<{ statement: string }>(`SHOW CREATE TABLE \`${dst()}\`.orders`);
+      assert.match(ddl!.statement, /ORDER BY \(customer, id\)/);
+      assert.equal(await count(`SELECT count() AS n FROM system.tables WHERE database = '${dst()}' AND name LIKE '%_resync'`), 0);
+      // Statistics start afresh, and CDC runs again.
+      const view = await world.client.status(pipe);
+      assert.equal(view.tables.orders!.initialLoad.chunksDone, view.tables.orders!.initialLoad.chunksTotal);
+      await world.root.query(`UPDATE orders SET total = 99 WHERE id = 5`);
+      await waitCaughtUp(world, pipe);
+      await assertEqual('orders', cols, ['id']);
+    });
+
+    it('is refused, changing nothing, when the source no longer fits; the pipe shows why', async () => {
+      await world.root.query(`RENAME TABLE orders TO orders_renamed`);
+      try {
+        await world.client.resync(pipe);
+        await assert.rejects(world.client.waitForResync(pipe, 60_000), /resync of pipe shop refused: table "orders" does not exist/);
+        const view = await world.client.status(pipe);
+        assert.equal(view.status, 'Running');
+        assert.match(view.lastError ?? '', /resync refused/);
+      } finally {
+        await world.root.query(`RENAME TABLE orders_renamed TO orders`);
+      }
+      await waitCaughtUp(world, pipe);
+      await assertEqual('orders', cols, ['id']);
+    });
+
+    it('is refused for an ORDER BY naming a missing column', async () => {
+      await world.client.resync(pipe, { orderBy: { orders: ['nope', 'id'] } });
+      await assert.rejects(world.client.waitForResync(pipe, 60_000), /orderBy names column "nope"/);
+      assert.equal((await world.client.status(pipe)).status, 'Running');
+    });
+
+    it('starts from an update sent to the pipe by another service, and refuses a second one meanwhile', async () => {
+      const handle = world.client.temporal.workflow.getHandle(pipeWorkflowId(pipe));
+      const id = await handle.executeUpdate(resyncUpdate, { args: [{ maxRowsPerSecond: 20_000 }] });
+      assert.equal(id, 'resync:shop');
+      await assert.rejects(world.client.resync(pipe), /a resync of pipe "shop" is already running/);
+      await world.client.waitForResync(pipe, 120_000);
+      await waitCaughtUp(world, pipe);
+      await assertEqual('orders', cols, ['id']);
+    });
+
+    it('picks up ADD COLUMN, DROP COLUMN and a changed type at the source', async () => {
+      await world.root.query(`ALTER TABLE orders ADD COLUMN channel VARCHAR(10) NOT NULL DEFAULT 'web' AFTER customer, DROP COLUMN note, MODIFY total DECIMAL(14,4) NOT NULL`);
+      await world.root.query(`UPDATE orders SET channel = 'shop' WHERE id % 3 = 0`);
+      await resync(pipe);
+      await waitCaughtUp(world, pipe);
+      await assertEqual('orders', ['id', 'customer', 'channel', 'total'], ['id']);
+      const types = await q<{ name: string; type: string }>(
+        `SELECT name, type FROM system.columns WHERE database = '${dst()}' AND table = 'orders' AND name IN ('channel', 'note', 'total') ORDER BY name`,
+      );
+      assert.deepEqual(types, [
+        { name: 'channel', type: 'String' },
+        { name: 'total', type: 'Decimal(14, 4)' },
+      ]);
+      // Soft deletes carried into the new schema.
+      assert.equal(await count(`SELECT count() AS n FROM \`${dst()}\`.orders WHERE _peerdb_is_deleted = 1 AND id BETWEEN 101 AND 150`), 50);
+    });
+
+    it('runs three times in a row', async () => {
+      for (let i = 0; i < 3; i++) {
+        await world.root.query(`UPDATE orders SET customer = customer + 1 WHERE id <= 100`);
+        const { result } = await resync(pipe);
+        assert.equal(result.status, 'Running');
+      }
+      await waitCaughtUp(world, pipe);
+      await assertEqual('orders', ['id', 'customer', 'channel', 'total'], ['id']);
+    });
+
+    it('resyncs a paused pipe', async () => {
+      await world.client.pause(pipe);
+      await expectStatus(world, pipe, 'Paused');
+      await world.root.query(`INSERT INTO orders (id, customer, total) VALUES (50001, 3, 4.5)`);
+      await resync(pipe);
+      await waitCaughtUp(world, pipe);
+      await assertEqual('orders', ['id', 'customer', 'channel', 'total'], ['id']);
+    });
+  });
+
+  it('resyncs a failed pipe once the source is fixed', async () => {
+    const pipe = 'was-failed';
+    await world.client.create(world.config({ name: pipe, destination: { database: `${dst()}_f` }, tables: ['late'] }));
+    await expectStatus(world, pipe, 'Failed');
+    await world.root.query(`CREATE TABLE late (id INT PRIMARY KEY, v VARCHAR(5))`);
+    await world.root.query(`INSERT INTO late VALUES (1, 'a'), (2, 'b')`);
+    const { result } = await resync(pipe);
+    assert.equal(result.tables.late?.swap, 'renamed');
+    await waitCaughtUp(world, pipe);
+    const rows = await q<{ id: number; v: string }>(`SELECT id, v FROM \`${dst()}_f\`.late FINAL ORDER BY id`);
+    assert.deepEqual(rows, [{ id: 1, v: 'a' }, { id: 2, v: 'b' }]);
+    await world.client.drop(pipe);
+  });
+
+  it('keeps a table readable and complete while it is swapped', async () => {
+    const pipe = 'swap-reader';
+    await world.root.query(`CREATE TABLE big (id INT PRIMARY KEY, v INT)`);
+    await world.root.query(`INSERT INTO big SELECT seq, seq FROM seq_1_to_20000`);
+    await world.client.create(world.config({ name: pipe, destination: { database: `${dst()}_r` }, tables: ['big'] }));
+    await expectStatus(world, pipe, 'Running');
+    let stop = false;
+    const counts: number[] = [];
+    const errors: string[] = [];
+    const reader = (async () => {
+      while (!stop) {
+        try {
+          counts.push(await count(`SELECT count() AS n FROM \`${dst()}_r\`.big FINAL`));
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+      }
+    })();
+    await resync(pipe);
+    stop = true;
+    await reader;
+    assert.deepEqual(errors, [], 'no read failed');
+    assert.ok(counts.length > 10, `the reader ran throughout (${counts.length} reads)`);
+    assert.ok(counts.every((c) => c === 20_000), `every read saw the whole table: ${[...new Set(counts)].join(', ')}`);
+    await world.client.drop(pipe);
+  });
+});
