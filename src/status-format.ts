@@ -19,6 +19,7 @@ export function formatStatus(view: PipeStatusView, now = Date.now()): string {
     `Pipe:        ${view.name}`,
     `Status:      ${view.status}${view.pauseRequested ? ' (pause requested)' : ''}`,
     `Last error:  ${view.lastError ?? '-'}`,
+    `Recent:      ${view.recentStatuses.map((c) => `${c.status} ${c.at.slice(11, 19)}`).join(' → ') || '-'}`,
     `CDC:         ${
       view.cdc.enabled
         ? `on, ${view.cdc.batches} batches, last ${view.cdc.lastBatchAt ?? '-'}, position ${

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
 import { checksum, destinationImage, firstDifference, sourceImage } from './helpers/compare.js';
 import { expectStatus, waitCaughtUp } from './helpers/pipes.js';
+import { recordAndReplay } from './helpers/histories.js';
 
 /** The tables of this suite: plain, composite-keyed, and with a UTC timestamp. */
 const TABLES = {
@@ -140,6 +141,7 @@ describe('a pipe on the real stack', () => {
   it('drops at a safe point; its tables stay', async () => {
     await world.client.drop(pipe);
     await assert.rejects(world.client.status(pipe), /no running pipe named/);
+    await recordAndReplay(`pipe:${pipe}`, 'pipe-lifecycle');
     const [row] = await world.destination().query<{ n: string }>(`SELECT count() AS n FROM \`${destDb()}\`.customers FINAL`);
     assert.ok(Number(row?.n) > 12_000);
   });

@@ -5,6 +5,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { TestWorld, killAndWait, sleep } from './helpers/stack.js';
 import { checksum, destinationImage, firstDifference, physicalRows, sourceImage } from './helpers/compare.js';
 import { expectStatus, waitCaughtUp } from './helpers/pipes.js';
+import { recordAndReplay } from './helpers/histories.js';
 
 // PIPES_CRASH_ROWS makes it bigger (the figure in the README is from 1,000,000).
 const ROWS = Number(process.env.PIPES_CRASH_ROWS ?? 450_000);
@@ -65,6 +66,7 @@ describe('a resync whose worker is killed mid-load', () => {
     worker = await world.startWorkerProcess();
 
     const result = await world.client.waitForResync(pipe, 180_000);
+    await recordAndReplay('resync:crash', 'resync-worker-killed');
     assert.equal(result.tables.t?.rows, ROWS);
     await waitCaughtUp(world, pipe);
     const read = (await rowsRead()) - readBefore;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { TestWorld, type RunningWorker } from './helpers/stack.js';
 import { checksum, destinationImage, firstDifference, sourceImage } from './helpers/compare.js';
 import { expectStatus, waitCaughtUp } from './helpers/pipes.js';
+import { recordAndReplay } from './helpers/histories.js';
 import { resyncUpdate } from '../src/workflows/messages.js';
 import { pipeWorkflowId } from '../src/pipe/names.js';
 
@@ -69,6 +70,7 @@ describe('resync', () => {
       const result = await world.client.waitForResync(pipe, 120_000);
       const after = await world.client.status(pipe);
       assert.deepEqual(after.recentStatuses.map((s) => s.status), ['Setup', 'Snapshot', 'Resync', 'Running']);
+      await recordAndReplay('resync:shop', 'resync-order-by');
       assert.equal(result.tables.orders?.swap, 'exchanged');
       assert.equal(result.tables.empty_one?.rows, 0);
 
@@ -100,6 +102,7 @@ describe('resync', () => {
       try {
         await world.client.resync(pipe);
         await assert.rejects(world.client.waitForResync(pipe, 60_000), /resync of pipe shop refused: table "orders" does not exist/);
+      await recordAndReplay('resync:shop', 'resync-refused');
         const view = await world.client.status(pipe);
         assert.equal(view.status, 'Running');
         assert.match(view.lastError ?? '', /resync refused/);
@@ -175,6 +178,7 @@ describe('resync', () => {
     const rows = await q<{ id: number; v: string }>(`SELECT id, v FROM \`${dst()}_f\`.late FINAL ORDER BY id`);
     assert.deepEqual(rows, [{ id: 1, v: 'a' }, { id: 2, v: 'b' }]);
     await world.client.drop(pipe);
+    await recordAndReplay(`pipe:${pipe}`, 'pipe-after-resync');
   });
 
   it('keeps a table readable and complete while it is swapped', async () => {
