@@ -19,7 +19,13 @@ async function main(): Promise<number> {
   const mysqlPort = await freePort();
   const temporalPort = await freePort();
   const mariadb = await startMariadb({ dir: join(testData, 'mariadb'), port: mysqlPort });
-  const temporal = await startTemporalServer({ port: temporalPort, logDir: join(testData, 'logs') });
+  const temporal = await startTemporalServer({ port: temporalPort, logDir: join(testData, 'logs'), instance: 'test' });
+  // Interrupted (Ctrl-C, a CI time limit): leave nothing running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void Promise.allSettled([temporal.stop(), mariadb.stop()]).then(() => process.exit(130));
+    });
+  }
   console.log(`test stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${mariadb.name}, ${temporal.name}`);
   const args = process.argv.slice(2);
   const files = args.length

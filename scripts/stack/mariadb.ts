@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { commandExists, portOpen, startDetached, stopPid, waitForPort, type Service } from './processes.js';
+import { commandExists, portOpen, startDetached, stopPid, stopStale, waitForPort, type Service } from './processes.js';
 
 export interface MariadbOptions {
   /** Data directory of this instance (created on first use). */
@@ -47,6 +47,8 @@ export async function startMariadb(opts: MariadbOptions): Promise<Service> {
   installServerPackage();
   const asRoot = process.getuid?.() === 0;
   const data = join(opts.dir, 'data');
+  // An instance of ours left running on another port still holds the data directory.
+  await stopStale(join(opts.dir, 'mariadb.pid'), data);
   mkdirSync(opts.dir, { recursive: true });
   if (!existsSync(join(data, 'mysql'))) {
     mkdirSync(data, { recursive: true });

@@ -73,3 +73,21 @@ export async function stopPid(pid: number, timeoutMs = 20_000): Promise<void> {
   while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
+
+/**
+ * Stops a process left behind by an earlier run that was killed, when its pid
+ * file names a live process whose command line still mentions `marker`
+ * (so a recycled pid is left alone).
+ */
+export async function stopStale(pidFile: string, marker: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!pid || !alive(pid)) return;
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return;
+  }
+  if (cmdline.includes(marker)) await stopPid(pid);
+}

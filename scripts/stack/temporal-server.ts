@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureTemporalCli } from './temporal-cli.js';
-import { portOpen, startDetached, stopPid, waitForPort, type Service } from './processes.js';
+import { portOpen, startDetached, stopPid, stopStale, waitForPort, type Service } from './processes.js';
 
 export interface TemporalServerOptions {
   port: number;
@@ -11,6 +11,8 @@ export interface TemporalServerOptions {
   /** SQLite file that keeps state across restarts; in memory when absent. */
   dbFile?: string;
   logDir: string;
+  /** Names the server's pid file; a server left by a killed run under the same name is stopped first. */
+  instance?: string;
 }
 
 /** A Temporal dev server (the real server, one process), reused if already up. */
@@ -26,8 +28,11 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     args.push('--db-filename', opts.dbFile);
   }
   mkdirSync(opts.logDir, { recursive: true });
-  const log = join(opts.logDir, `temporal-${opts.port}.log`);
-  const pid = startDetached(exe, args, log, join(opts.logDir, `temporal-${opts.port}.pid`));
+  const instance = opts.instance ?? String(opts.port);
+  const pidFile = join(opts.logDir, `temporal-${instance}.pid`);
+  await stopStale(pidFile, 'start-dev');
+  const log = join(opts.logDir, `temporal-${instance}.log`);
+  const pid = startDetached(exe, args, log, pidFile);
   await waitForPort(opts.port, 'the Temporal server', 60_000, log);
   await waitForNamespace(`127.0.0.1:${opts.port}`, 'default');
   return { name, stop: () => stopPid(pid) };
