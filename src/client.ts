@@ -150,6 +150,22 @@ export function buildCli(): Command {
     });
 
   program
+    .command('add-tables')
+    .description('add tables to a running pipe: checked now, loaded between two CDC batches, then followed')
+    .argument('<name>')
+    .argument('<tables...>')
+    .option('--order-by <TABLE=cols>', 'ORDER BY for an added table (repeatable)', orderBy)
+    .action(async (name: string, tables: string[], opts: { orderBy?: Record<string, string[]> }) => {
+      await withClient((client) =>
+        client.addTables(
+          name,
+          tables.map((t) => (opts.orderBy?.[t] ? { name: t, orderBy: opts.orderBy[t] } : t)),
+        ),
+      );
+      console.log(`pipe ${name}: ${tables.join(', ')} added; the pipe loads them now (pipectl status ${name})`);
+    });
+
+  program
     .command('resync')
     .description('reload every table from the source into new tables and swap them in (asks first)')
     .argument('<name>')

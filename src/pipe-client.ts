@@ -10,7 +10,8 @@ import { pipeOfWorkflowId, pipeWorkflowId, resyncWorkflowId, TASK_QUEUE } from '
 import type { ResyncOptions } from './pipe/resync-options.js';
 import type { ResyncWorkflowResult, resyncWorkflow } from './workflows/resync.js';
 import type { PipeStatus, PipeStatusView } from './pipe/status.js';
-import { dropSignal, pauseSignal, resumeSignal, statusQuery } from './workflows/messages.js';
+import { addTablesUpdate, dropSignal, pauseSignal, resumeSignal, statusQuery } from './workflows/messages.js';
+import type { PipeConfigInput } from './pipe/config.js';
 import type { pipeWorkflow } from './workflows/pipe.js';
 
 /** An error meant for the user as it is: one clear line. */
@@ -130,6 +131,30 @@ export class PipeClient {
       const h = await this.currentOrFail(name);
       await h.signal(dropSignal);
       await h.result();
+    });
+  }
+
+  /**
+   * Adds tables to a running pipe. Resolves once they are checked (a bad table
+   * is refused with the reason); the pipe then loads them between two CDC
+   * batches (status Snapshot) and follows them.
+   */
+  async addTables(name: string, tables: PipeConfigInput['tables']): Promise<void> {
+    await this.onPipe(name, async () => {
+      const h = this.temporal.workflow.getHandle(pipeWorkflowId(name));
+      try {
+        if ((await h.describe()).status.name !== 'RUNNING') throw new PipeClientError(`no running pipe named "${name}"`);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new PipeClientError(`no running pipe named "${name}"`);
+        throw err;
+      }
+      try {
+        await h.executeUpdate(addTablesUpdate, { args: [{ tables }] });
+      } catch (err) {
+        let e = err as Error & { cause?: Error };
+        while (e.cause) e = e.cause as Error & { cause?: Error };
+        throw new PipeClientError(`tables not added: ${e.message}`);
+      }
     });
   }
 

@@ -223,6 +223,25 @@ describe('resync', () => {
       assert.equal(await count(`SELECT count() AS n FROM \`${dst()}\`.orders WHERE _peerdb_is_deleted = 1 AND id BETWEEN 101 AND 150`), 50);
     });
 
+    it('adds a table to the running pipe, and a resync keeps it', async () => {
+      await world.root.query(`CREATE TABLE later (id INT PRIMARY KEY, v VARCHAR(10))`);
+      await world.root.query(`INSERT INTO later SELECT seq, CONCAT('v', seq) FROM seq_1_to_2000`);
+      await assert.rejects(world.client.addTables(pipe, ['nope']), /tables not added: table "nope" does not exist/);
+      await world.client.addTables(pipe, ['later']);
+      await world.root.query(`UPDATE later SET v = 'changed' WHERE id <= 10`);
+      await world.root.query(`DELETE FROM later WHERE id > 1990`);
+      await waitCaughtUp(world, pipe);
+      await assertEqual('later', ['id', 'v'], ['id']);
+      const later = (await world.client.status(pipe)).tables.later?.initialLoad;
+      assert.ok(later?.done && later.rowsLoaded >= 1990, `the added table was loaded: ${JSON.stringify(later)}`);
+
+      const { result } = await resync(pipe);
+      assert.ok(result.tables.later, 'the added table is resynced too');
+      await world.root.query(`INSERT INTO later VALUES (5000, 'after')`);
+      await waitCaughtUp(world, pipe);
+      await assertEqual('later', ['id', 'v'], ['id']);
+    });
+
     it('runs three times in a row', async () => {
       for (let i = 0; i < 3; i++) {
         await world.root.query(`UPDATE orders SET customer = customer + 1 WHERE id <= 100`);

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PipeConfig } from '../pipe/config.js';
+import type { PipeConfig, PipeConfigInput } from '../pipe/config.js';
 import type { ResyncOptions } from '../pipe/resync-options.js';
 import type { PipeStatusView } from '../pipe/status.js';
 
@@ -27,3 +27,9 @@ export const configQuery = defineQuery<PipeConfig>('config');
 export const resyncUpdate = defineUpdate<string, [ResyncOptions]>('resync');
 /** A resync refused before it changed anything; the pipe shows why. */
 export const resyncRefusedSignal = defineSignal<[string]>('resyncRefused');
+/**
+ * Adds tables to a running pipe: checked first (the update fails with the
+ * reason), then loaded between two CDC batches and followed by CDC. The
+ * pipe's configuration keeps them (a resync reloads them too).
+ */
+export const addTablesUpdate = defineUpdate<void, [{ tables: PipeConfigInput['tables'] }]>('addTables');

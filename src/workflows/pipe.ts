@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
+  allHandlersFinished,
   condition,
   continueAsNew,
   isCancellation,
@@ -14,18 +15,18 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { parsePipeConfig, PipeConfigError, type PipeConfig, type PipeConfigInput } from '../pipe/config.js';
+import { parsePipeConfig, PipeConfigError, type PipeConfig, type PipeConfigInput, type TableConfig } from '../pipe/config.js';
 import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
 import { resyncWorkflowId } from '../pipe/names.js';
 import type { ResyncOptions } from '../pipe/resync-options.js';
 import { emptyTableStats, type BinlogPosition, type PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { snapshotVersion } from '../pipe/version.js';
-import { PipeControls } from './controls.js';
-import { configQuery, dropSignal, resyncRefusedSignal, resyncUpdate, statusQuery } from './messages.js';
+import { failureMessage, PipeControls } from './controls.js';
+import { addTablesUpdate, configQuery, dropSignal, resyncRefusedSignal, resyncUpdate, statusQuery } from './messages.js';
 import { loadTables } from './snapshot.js';
 
-const { preparePipe } = proxyActivities<Activities>({
+const { preparePipe, validateSource } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   retry: {
     initialInterval: '1 second',
@@ -106,6 +107,24 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
   const { view } = controls;
 
   setHandler(configQuery, () => config);
+
+  // Tables accepted by addTables, loaded by the CDC loop at its next safe point.
+  let tablesToAdd: TableConfig[] = [];
+  setHandler(addTablesUpdate, async ({ tables }) => {
+    let next: PipeConfig;
+    try {
+      next = parsePipeConfig({ ...config, tables: [...config.tables, ...tablesToAdd, ...tables] });
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable(failureMessage(err), VALIDATION_ERROR_TYPE);
+    }
+    const added = next.tables.slice(config.tables.length + tablesToAdd.length);
+    try {
+      await validateSource({ ...next, tables: added });
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable(failureMessage(err), VALIDATION_ERROR_TYPE);
+    }
+    tablesToAdd = [...tablesToAdd, ...added];
+  });
   setHandler(resyncRefusedSignal, (message) => {
     view.lastError = message;
   });
@@ -166,16 +185,51 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
     return runCdc(schemas, position);
   }
 
-  async function runCdc(schemas: TableSchema[], from: BinlogPosition): Promise<PipeWorkflowResult> {
+  /**
+   * Loads newly added tables between two CDC batches, then CDC goes on from
+   * where it was, now with them. Their snapshot rows carry the version of the
+   * position recorded before their load, so replaying the binlog from the
+   * earlier CDC position over them is harmless.
+   */
+  async function addTables(schemas: TableSchema[]): Promise<TableSchema[]> {
+    const adding = tablesToAdd;
+    for (const t of adding) view.tables[t.name] = emptyTableStats();
+    const prepared = await controls.step('Setup', () =>
+      preparePipe({ config: { ...config, tables: adding }, tableSuffix: '', replaceTables: false }),
+    );
+    await controls.step('Snapshot', () =>
+      loadTables({
+        config,
+        schemas: prepared.schemas,
+        version: prepared.position ? snapshotVersion(prepared.position) : 0,
+        loadId: uuid4(),
+        tableSuffix: '',
+        stats: view.tables,
+        isPaused: () => controls.paused,
+      }),
+    );
+    config = parsePipeConfig({ ...config, tables: [...config.tables, ...adding] });
+    tablesToAdd = tablesToAdd.slice(adding.length);
+    return [...schemas, ...prepared.schemas];
+  }
+
+  async function runCdc(initialSchemas: TableSchema[], from: BinlogPosition): Promise<PipeWorkflowResult> {
+    let schemas = initialSchemas;
     let position = from;
     for (let batch = 0; ; batch++) {
-      if (batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      if ((batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) && tablesToAdd.length === 0) {
+        // An addTables update still checking its tables finishes in this run.
+        await condition(allHandlersFinished);
         return continueAsNew<typeof pipeWorkflow>({
           config,
           carryOver: { view, schemas, position, paused: controls.paused },
         });
       }
       await controls.whilePaused();
+      if (tablesToAdd.length > 0) {
+        schemas = await addTables(schemas);
+        continue;
+      }
       const result = await controls.step('Running', async () => {
         // A pause cancels the batch in flight; nothing it read is committed,
         // so the next batch starts again from the same position.
@@ -196,12 +250,12 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
           .finally(() => {
             done = true;
           });
-        await condition(() => done || controls.paused);
+        await condition(() => done || controls.paused || tablesToAdd.length > 0);
         if (!done) scope.cancel();
         try {
           return await pull;
         } catch (err) {
-          if (controls.paused && isCancellation(err)) return null;
+          if ((controls.paused || tablesToAdd.length > 0) && isCancellation(err)) return null;
           throw err;
         }
       });
