@@ -21,12 +21,11 @@ import { resyncWorkflowId } from '../pipe/names.js';
 import type { ResyncOptions } from '../pipe/resync-options.js';
 import { emptyTableStats, type BinlogPosition, type PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
-import { snapshotVersion } from '../pipe/version.js';
 import { failureMessage, PipeControls } from './controls.js';
 import { addTablesUpdate, configQuery, dropSignal, resyncRefusedSignal, resyncUpdate, statusQuery } from './messages.js';
-import { loadTables } from './snapshot.js';
+import { prepareAndLoad } from './snapshot.js';
 
-const { preparePipe, validateSource } = proxyActivities<Activities>({
+const { validateSource } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   retry: {
     initialInterval: '1 second',
@@ -162,21 +161,8 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
     if (input.carryOver) {
       ({ schemas, position } = input.carryOver);
     } else {
-      ({ schemas, position } = await controls.step('Setup', () =>
-        preparePipe({ config, tableSuffix: '', replaceTables: false }),
-      ));
+      ({ schemas, position } = await prepareAndLoad(controls, { config, tableSuffix: '', replaceTables: false, loadId: uuid4() }));
       view.cdc.position = position;
-      await controls.step('Snapshot', () =>
-        loadTables({
-          config,
-          schemas,
-          version: position ? snapshotVersion(position) : 0,
-          loadId: uuid4(),
-          tableSuffix: '',
-          stats: view.tables,
-          isPaused: () => controls.paused,
-        }),
-      );
     }
     if (!config.cdc || !position) {
       controls.setStatus('Completed');
@@ -194,20 +180,12 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
   async function addTables(schemas: TableSchema[]): Promise<TableSchema[]> {
     const adding = tablesToAdd;
     for (const t of adding) view.tables[t.name] = emptyTableStats();
-    const prepared = await controls.step('Setup', () =>
-      preparePipe({ config: { ...config, tables: adding }, tableSuffix: '', replaceTables: false }),
-    );
-    await controls.step('Snapshot', () =>
-      loadTables({
-        config,
-        schemas: prepared.schemas,
-        version: prepared.position ? snapshotVersion(prepared.position) : 0,
-        loadId: uuid4(),
-        tableSuffix: '',
-        stats: view.tables,
-        isPaused: () => controls.paused,
-      }),
-    );
+    const prepared = await prepareAndLoad(controls, {
+      config: { ...config, tables: adding },
+      tableSuffix: '',
+      replaceTables: false,
+      loadId: uuid4(),
+    });
     config = parsePipeConfig({ ...config, tables: [...config.tables, ...adding] });
     tablesToAdd = tablesToAdd.slice(adding.length);
     return [...schemas, ...prepared.schemas];

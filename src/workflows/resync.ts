@@ -4,10 +4,9 @@ import type { SwapOutcome } from '../clickhouse/exchange-tables.js';
 import { PipeConfigError, type PipeConfig } from '../pipe/config.js';
 import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
 import { applyResyncOptions, parseResyncRequest, type ResyncRequest } from '../pipe/resync-options.js';
-import { snapshotVersion } from '../pipe/version.js';
 import { failureMessage, PipeControls } from './controls.js';
 import { initialView } from './pipe.js';
-import { loadTables } from './snapshot.js';
+import { prepareAndLoad } from './snapshot.js';
 
 /** Suffix of the tables a resync loads before swapping them in. */
 export const RESYNC_SUFFIX = '_resync';
@@ -26,11 +25,6 @@ const { stopPipe } = proxyActivities<Activities>({
 const steps = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [VALIDATION_ERROR_TYPE] },
-});
-
-const { preparePipe } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [VALIDATION_ERROR_TYPE] },
 });
 
 export interface ResyncTableResult {
@@ -87,22 +81,14 @@ export async function resyncWorkflow(input: ResyncRequest): Promise<ResyncWorkfl
   const outcome = await controls.untilDropped(async (): Promise<ResyncWorkflowResult> => {
     await controls.step('Setup', () => stopPipe(pipe));
     const marker = `resync ${uuid4()}`;
-    const { schemas, position } = await controls.step('Setup', () =>
-      preparePipe({ config, tableSuffix: RESYNC_SUFFIX, replaceTables: true, comment: marker }),
-    );
+    const { schemas, position } = await prepareAndLoad(controls, {
+      config,
+      tableSuffix: RESYNC_SUFFIX,
+      replaceTables: true,
+      loadId: marker,
+      comment: marker,
+    });
     view.cdc.position = position;
-
-    await controls.step('Snapshot', () =>
-      loadTables({
-        config,
-        schemas,
-        version: position ? snapshotVersion(position) : 0,
-        loadId: marker,
-        tableSuffix: RESYNC_SUFFIX,
-        stats: view.tables,
-        isPaused: () => controls.paused,
-      }),
-    );
 
     await controls.step('Resync', async () => {
       // Every table gets its soft deletes before any is swapped.

@@ -1,9 +1,22 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { Activities, PreparePipeResult } from '../activities/index.js';
 import type { PipeConfig } from '../pipe/config.js';
+import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
+import { snapshotVersion } from '../pipe/version.js';
+import type { PipeControls } from './controls.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import type { TableStats } from '../pipe/status.js';
 import { inLanes } from './lanes.js';
+
+const { preparePipe } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '10 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [VALIDATION_ERROR_TYPE],
+  },
+});
 
 const { planTableChunks } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
@@ -71,4 +84,37 @@ export async function loadTables(plan: SnapshotPlan): Promise<void> {
     load.rowsPerSecond = load.durationMs > 0 ? Math.round((load.rowsLoaded * 1000) / load.durationMs) : 0;
     load.done = true;
   });
+}
+
+export interface PrepareAndLoad {
+  /** The tables to set up and load (all of config's, or some added later). */
+  config: PipeConfig;
+  tableSuffix: string;
+  replaceTables: boolean;
+  loadId: string;
+  /** Marks the tables (a resync's swap recognises its own). */
+  comment?: string;
+}
+
+/**
+ * Setup then Snapshot, as steps a user can see and retry: check the source,
+ * create the tables, record the binlog position, then load every table with
+ * that position's version.
+ */
+export async function prepareAndLoad(controls: PipeControls, job: PrepareAndLoad): Promise<PreparePipeResult> {
+  const prepared = await controls.step('Setup', () =>
+    preparePipe({ config: job.config, tableSuffix: job.tableSuffix, replaceTables: job.replaceTables, comment: job.comment }),
+  );
+  await controls.step('Snapshot', () =>
+    loadTables({
+      config: job.config,
+      schemas: prepared.schemas,
+      version: prepared.position ? snapshotVersion(prepared.position) : 0,
+      loadId: job.loadId,
+      tableSuffix: job.tableSuffix,
+      stats: controls.view.tables,
+      isPaused: () => controls.paused,
+    }),
+  );
+  return prepared;
 }
