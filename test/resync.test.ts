@@ -262,6 +262,24 @@ describe('resync', () => {
     });
   });
 
+  it('carries deletes made just before the resync, which CDC had not applied yet', async () => {
+    // A 30 s sync interval: only the drain up to the resync's position applies them in time.
+    const pipe = 'slow-sync';
+    await world.root.query(`CREATE TABLE slow (id INT PRIMARY KEY, v INT)`);
+    await world.root.query(`INSERT INTO slow SELECT seq, seq FROM seq_1_to_1000`);
+    await world.client.create(
+      world.config({ name: pipe, destination: { database: `${dst()}_s` }, tables: ['slow'], settings: { syncIntervalSeconds: 30 } }),
+    );
+    await expectStatus(world, pipe, 'Running');
+    await world.root.query(`DELETE FROM slow WHERE id BETWEEN 11 AND 15`);
+    const { result } = await resync(pipe);
+    assert.equal(result.tables.slow?.softDeletesCarried, 5);
+    const carried = await q<{ id: number }>(`SELECT id FROM \`${dst()}_s\`.slow WHERE _peerdb_is_deleted = 1 ORDER BY id`);
+    assert.deepEqual(carried.map((r) => Number(r.id)), [11, 12, 13, 14, 15]);
+    assert.equal(await count(`SELECT count() AS n FROM \`${dst()}_s\`.slow FINAL`), 995);
+    await world.client.drop(pipe);
+  });
+
   it('resyncs a failed pipe once the source is fixed', async () => {
     const pipe = 'was-failed';
     await world.client.create(world.config({ name: pipe, destination: { database: `${dst()}_f` }, tables: ['late'] }));

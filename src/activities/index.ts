@@ -1,5 +1,5 @@
 import type { ActivityDeps } from './deps.js';
-import { preparePipeActivity, validateSourceActivity } from './prepare-pipe.js';
+import { preparePipeActivity, readSourcePositionActivity, validateSourceActivity } from './prepare-pipe.js';
 import { planChunksActivity } from './plan-chunks.js';
 import { loadChunkActivity } from './load-chunk.js';
 import { pullChangesActivity } from './pull-changes.js';
@@ -18,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     preparePipe: preparePipeActivity(deps),
     validateSource: validateSourceActivity(deps),
+    readSourcePosition: readSourcePositionActivity(deps),
     planTableChunks: planChunksActivity(deps),
     loadChunk: loadChunkActivity(deps),
     pullChanges: pullChangesActivity(deps),

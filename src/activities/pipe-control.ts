@@ -4,7 +4,8 @@ import type { PipeConfig } from '../pipe/config.js';
 import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
 import { pipeWorkflowId } from '../pipe/names.js';
 import type { PipeCarryOver } from '../workflows/pipe.js';
-import { configQuery, dropSignal, resyncRefusedSignal } from '../workflows/messages.js';
+import { configQuery, drainAndStopSignal, dropSignal, resyncRefusedSignal } from '../workflows/messages.js';
+import type { BinlogPosition } from '../pipe/status.js';
 import type { ActivityDeps } from './deps.js';
 
 /**
@@ -34,11 +35,17 @@ export function pipeControlActivities(deps: ActivityDeps) {
       if (await isRunning(pipe)) await handle(pipe).signal(resyncRefusedSignal, message);
     },
 
-    /** Asks the pipe to end at a safe point and waits until it has. */
-    async stopPipe(pipe: string): Promise<void> {
+    /**
+     * Asks the pipe to apply every change up to `drainTo` and end there (or
+     * just end, when it is not following the binlog), and waits until it has.
+     */
+    async stopPipe(input: { pipe: string; drainTo?: BinlogPosition } | string): Promise<void> {
+      // A bare name: a resync started before drains existed.
+      const { pipe, drainTo } = typeof input === 'string' ? { pipe: input, drainTo: undefined } : input;
       if (!(await isRunning(pipe))) return;
       const h = handle(pipe);
-      await h.signal(dropSignal);
+      if (drainTo) await h.signal(drainAndStopSignal, drainTo);
+      else await h.signal(dropSignal);
       const ctx = Context.current();
       const timer = setInterval(() => ctx.heartbeat(), 1_000);
       try {

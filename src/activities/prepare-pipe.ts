@@ -15,6 +15,8 @@ export interface PreparePipeInput {
   replaceTables: boolean;
   /** Table comment: marks the tables of one resync, so its swap knows them. */
   comment?: string;
+  /** A position recorded earlier (a resync's drain point), used instead of reading one. */
+  position?: BinlogPosition;
 }
 
 export interface PreparePipeResult {
@@ -45,7 +47,7 @@ export function preparePipeActivity(deps: ActivityDeps) {
             }),
           );
         }
-        const position = config.cdc ? await readBinlogPosition(conn) : null;
+        const position = config.cdc ? (input.position ?? (await readBinlogPosition(conn))) : null;
         return { schemas, position };
       } finally {
         await conn.end().catch(() => undefined);
@@ -61,6 +63,20 @@ export function validateSourceActivity(deps: ActivityDeps) {
       const conn = await openCheckedSource(deps, config);
       try {
         return await checkSource(conn, config);
+      } finally {
+        await conn.end().catch(() => undefined);
+      }
+    });
+  };
+}
+
+export function readSourcePositionActivity(deps: ActivityDeps) {
+  /** The source's binlog end now. */
+  return async function readSourcePosition(config: PipeConfig): Promise<BinlogPosition> {
+    return failFastOnValidation(async () => {
+      const conn = await openCheckedSource(deps, config);
+      try {
+        return await readBinlogPosition(conn);
       } finally {
         await conn.end().catch(() => undefined);
       }

@@ -4,6 +4,7 @@ import type { SourceConfig } from '../mysql/connection-options.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import type { BinlogPosition, CdcStats } from '../pipe/status.js';
 import { binlogServerId } from '../pipe/config.js';
+import { versionAt } from '../pipe/version.js';
 import { BinlogStream } from '../mysql/binlog-stream.js';
 import { ChangeBatch } from '../cdc/change-batch.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
@@ -18,6 +19,8 @@ export interface PullChangesInput {
   from: BinlogPosition;
   syncIntervalMs: number;
   pullBatchSize: number;
+  /** Read until this position (a drain before a resync), whatever the interval. */
+  stopAt?: BinlogPosition;
 }
 
 export interface PullChangesResult {
@@ -66,11 +69,17 @@ export function pullChangesActivity(deps: ActivityDeps) {
     };
 
     const deadline = Date.now() + input.syncIntervalMs;
+    const target = input.stopAt ? versionAt(input.stopAt.file, input.stopAt.pos) : null;
+    const reachedTarget = () => target !== null && versionAt(committed.file, committed.pos) >= target;
     stream.start();
     const stopKeepAlive = keepAlive(ctx, () => ({ committed }));
     try {
       for (;;) {
         ctx.cancellationSignal.throwIfAborted();
+        if (reachedTarget() && uncommitted === 0) {
+          await flush();
+          return { position: committed, changes, counts: batch.counts };
+        }
         const item = await stream.next(Math.min(1_000, Math.max(0, deadline - Date.now())));
         if (item?.kind === 'change') {
           batch.add(item);
@@ -82,7 +91,8 @@ export function pullChangesActivity(deps: ActivityDeps) {
           uncommitted = 0;
         }
         const full = batch.size >= input.pullBatchSize;
-        const timeUp = Date.now() >= deadline;
+        // A drain does not stop at the interval: it must reach its position.
+        const timeUp = Date.now() >= deadline && target === null;
         if ((full || timeUp) && uncommitted === 0) {
           await flush();
           return { position: committed, changes, counts: batch.counts };

@@ -67,12 +67,17 @@ export class PipeControls {
     }
   }
 
-  /** Waits while paused, showing Paused. */
-  async whilePaused(): Promise<void> {
-    if (!this.paused) return;
+  /** Waits while paused, showing Paused, unless `unless` comes true first. */
+  async whilePaused(unless: () => boolean = () => false): Promise<void> {
+    if (!this.paused || unless()) return;
     this.setStatus('Paused');
     this.view.pauseRequested = false;
-    await condition(() => !this.paused);
+    await condition(() => !this.paused || unless());
+  }
+
+  /** Ends the workflow as a drop would. */
+  requestDrop(): void {
+    this.dropRequested = true;
   }
 
   /** Runs `body`; a drop cancels whatever runs, and the result is 'Dropped'. */

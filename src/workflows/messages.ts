@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PipeConfig, PipeConfigInput } from '../pipe/config.js';
 import type { ResyncOptions } from '../pipe/resync-options.js';
-import type { PipeStatusView } from '../pipe/status.js';
+import type { BinlogPosition, PipeStatusView } from '../pipe/status.js';
 
 /**
  * Every message a pipe workflow (`pipe:<name>`) and a resync workflow
@@ -15,6 +15,12 @@ export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 /** Ends the pipe (or the resync) at a safe point; the destination tables stay. */
 export const dropSignal = defineSignal('drop');
+/**
+ * Applies every change up to the position, then ends (a resync's safe
+ * point: the old tables hold every delete up to where the new ones start).
+ * A pipe that is not following the binlog just ends.
+ */
+export const drainAndStopSignal = defineSignal<[BinlogPosition]>('drainAndStop');
 /** Status and statistics (see PipeStatusView). */
 export const statusQuery = defineQuery<PipeStatusView>('status');
 /** The pipe's configuration (no secrets: it names them). */

@@ -21,8 +21,17 @@ import { resyncWorkflowId } from '../pipe/names.js';
 import type { ResyncOptions } from '../pipe/resync-options.js';
 import { emptyTableStats, type BinlogPosition, type PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
+import { versionAt } from '../pipe/version.js';
 import { failureMessage, PipeControls } from './controls.js';
-import { addTablesUpdate, configQuery, dropSignal, resyncRefusedSignal, resyncUpdate, statusQuery } from './messages.js';
+import {
+  addTablesUpdate,
+  configQuery,
+  drainAndStopSignal,
+  dropSignal,
+  resyncRefusedSignal,
+  resyncUpdate,
+  statusQuery,
+} from './messages.js';
 import { prepareAndLoad } from './snapshot.js';
 
 const { validateSource } = proxyActivities<Activities>({
@@ -106,6 +115,14 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
   const { view } = controls;
 
   setHandler(configQuery, () => config);
+
+  // Set by drainAndStop: CDC applies everything up to here, then the pipe ends.
+  let drainTo: BinlogPosition | null = null;
+  let followingBinlog = false;
+  setHandler(drainAndStopSignal, (position) => {
+    if (followingBinlog && view.status !== 'Failed') drainTo = position;
+    else controls.requestDrop();
+  });
 
   // Tables accepted by addTables, loaded by the CDC loop at its next safe point.
   let tablesToAdd: TableConfig[] = [];
@@ -194,8 +211,11 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
   async function runCdc(initialSchemas: TableSchema[], from: BinlogPosition): Promise<PipeWorkflowResult> {
     let schemas = initialSchemas;
     let position = from;
+    followingBinlog = true;
+    const reached = (p: BinlogPosition, target: BinlogPosition) => versionAt(p.file, p.pos) >= versionAt(target.file, target.pos);
     for (let batch = 0; ; batch++) {
-      if ((batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) && tablesToAdd.length === 0) {
+      if (drainTo && reached(position, drainTo)) return { status: 'Dropped' };
+      if ((batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) && tablesToAdd.length === 0 && !drainTo) {
         // An addTables update still checking its tables finishes in this run.
         await condition(allHandlersFinished);
         return continueAsNew<typeof pipeWorkflow>({
@@ -203,8 +223,8 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
           carryOver: { view, schemas, position, paused: controls.paused },
         });
       }
-      await controls.whilePaused();
-      if (tablesToAdd.length > 0) {
+      await controls.whilePaused(() => drainTo !== null);
+      if (tablesToAdd.length > 0 && !drainTo) {
         schemas = await addTables(schemas);
         continue;
       }
@@ -212,6 +232,7 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
         // A pause cancels the batch in flight; nothing it read is committed,
         // so the next batch starts again from the same position.
         let done = false;
+        const stopAt = drainTo;
         const scope = new CancellationScope();
         const pull = scope
           .run(() =>
@@ -223,17 +244,19 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
               from: position,
               syncIntervalMs: config.settings.syncIntervalSeconds * 1000,
               pullBatchSize: config.settings.pullBatchSize,
+              stopAt: stopAt ?? undefined,
             }),
           )
           .finally(() => {
             done = true;
           });
-        await condition(() => done || controls.paused || tablesToAdd.length > 0);
+        // A draining batch runs to its end; others give way to pause, new tables, a drain.
+        await condition(() => done || (!stopAt && (controls.paused || tablesToAdd.length > 0 || drainTo !== null)));
         if (!done) scope.cancel();
         try {
           return await pull;
         } catch (err) {
-          if ((controls.paused || tablesToAdd.length > 0) && isCancellation(err)) return null;
+          if (isCancellation(err) && (controls.paused || tablesToAdd.length > 0 || drainTo !== null)) return null;
           throw err;
         }
       });

@@ -1,12 +1,16 @@
-import { ApplicationFailure, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { SwapOutcome } from '../clickhouse/exchange-tables.js';
 import { PipeConfigError, type PipeConfig } from '../pipe/config.js';
 import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
 import { applyResyncOptions, parseResyncRequest, type ResyncRequest } from '../pipe/resync-options.js';
+import type { BinlogPosition } from '../pipe/status.js';
 import { failureMessage, PipeControls } from './controls.js';
 import { initialView } from './pipe.js';
 import { prepareAndLoad } from './snapshot.js';
+
+/** Patch id: the pipe drains CDC to a recorded position before the load. */
+const DRAIN_BEFORE_RESYNC = 'drain-before-resync';
 
 /** Suffix of the tables a resync loads before swapping them in. */
 export const RESYNC_SUFFIX = '_resync';
@@ -79,7 +83,18 @@ export async function resyncWorkflow(input: ResyncRequest): Promise<ResyncWorkfl
   const results: Record<string, ResyncTableResult> = {};
 
   const outcome = await controls.untilDropped(async (): Promise<ResyncWorkflowResult> => {
-    await controls.step('Setup', () => stopPipe(pipe));
+    // One position splits the work exactly: the old pipe applies every change
+    // up to it (so its tables hold every delete to carry over), the new tables
+    // are loaded as of it, and CDC resumes from it.
+    let drainTo: BinlogPosition | undefined;
+    if (patched(DRAIN_BEFORE_RESYNC)) {
+      const at = await controls.step('Setup', () => checks.readSourcePosition(config));
+      drainTo = at;
+      await controls.step('Setup', () => stopPipe({ pipe, drainTo: at }));
+    } else {
+      // Resyncs started before drains existed: stop at once, record the position later.
+      await controls.step('Setup', () => stopPipe({ pipe }));
+    }
     const marker = `resync ${uuid4()}`;
     const { schemas, position } = await prepareAndLoad(controls, {
       config,
@@ -87,6 +102,7 @@ export async function resyncWorkflow(input: ResyncRequest): Promise<ResyncWorkfl
       replaceTables: true,
       loadId: marker,
       comment: marker,
+      position: config.cdc ? drainTo : undefined,
     });
     view.cdc.position = position;
 

@@ -5,7 +5,7 @@ import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
 import { snapshotVersion } from '../pipe/version.js';
 import type { PipeControls } from './controls.js';
 import type { TableSchema } from '../pipe/table-schema.js';
-import type { TableStats } from '../pipe/status.js';
+import type { BinlogPosition, TableStats } from '../pipe/status.js';
 import { inLanes } from './lanes.js';
 
 const { preparePipe } = proxyActivities<Activities>({
@@ -94,6 +94,8 @@ export interface PrepareAndLoad {
   loadId: string;
   /** Marks the tables (a resync's swap recognises its own). */
   comment?: string;
+  /** Load as of this position (recorded earlier) instead of reading one. */
+  position?: BinlogPosition;
 }
 
 /**
@@ -103,7 +105,13 @@ export interface PrepareAndLoad {
  */
 export async function prepareAndLoad(controls: PipeControls, job: PrepareAndLoad): Promise<PreparePipeResult> {
   const prepared = await controls.step('Setup', () =>
-    preparePipe({ config: job.config, tableSuffix: job.tableSuffix, replaceTables: job.replaceTables, comment: job.comment }),
+    preparePipe({
+      config: job.config,
+      tableSuffix: job.tableSuffix,
+      replaceTables: job.replaceTables,
+      comment: job.comment,
+      position: job.position,
+    }),
   );
   await controls.step('Snapshot', () =>
     loadTables({
