@@ -22,6 +22,7 @@ import type { ResyncOptions } from '../pipe/resync-options.js';
 import { emptyTableStats, type BinlogPosition, type PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { versionAt } from '../pipe/version.js';
+import { SETUP_OPTIONS } from './activity-options.js';
 import { failureMessage, PipeControls } from './controls.js';
 import {
   addTablesUpdate,
@@ -34,15 +35,7 @@ import {
 } from './messages.js';
 import { prepareAndLoad } from './snapshot.js';
 
-const { validateSource } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '10 seconds',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: [VALIDATION_ERROR_TYPE],
-  },
-});
+const { validateSource } = proxyActivities<Activities>(SETUP_OPTIONS);
 
 /** CDC state handed from one run to the next (continue-as-new, or a finished resync). */
 export interface PipeCarryOver {

@@ -6,6 +6,7 @@ import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
 import { applyResyncOptions, parseResyncRequest, type ResyncRequest } from '../pipe/resync-options.js';
 import type { BinlogPosition } from '../pipe/status.js';
 import { failureMessage, PipeControls } from './controls.js';
+import { SETUP_OPTIONS } from './activity-options.js';
 import { initialView } from './pipe.js';
 import { prepareAndLoad } from './snapshot.js';
 
@@ -15,10 +16,7 @@ const DRAIN_BEFORE_RESYNC = 'drain-before-resync';
 /** Suffix of the tables a resync loads before swapping them in. */
 export const RESYNC_SUFFIX = '_resync';
 
-const checks = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: [VALIDATION_ERROR_TYPE] },
-});
+const checks = proxyActivities<Activities>(SETUP_OPTIONS);
 
 const { stopPipe } = proxyActivities<Activities>({
   startToCloseTimeout: '1 hour',

@@ -1,22 +1,14 @@
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities, PreparePipeResult } from '../activities/index.js';
 import type { PipeConfig } from '../pipe/config.js';
-import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
 import { snapshotVersion } from '../pipe/version.js';
 import type { PipeControls } from './controls.js';
+import { SETUP_OPTIONS } from './activity-options.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import type { BinlogPosition, TableStats } from '../pipe/status.js';
 import { inLanes } from './lanes.js';
 
-const { preparePipe } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '10 seconds',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: [VALIDATION_ERROR_TYPE],
-  },
-});
+const { preparePipe } = proxyActivities<Activities>(SETUP_OPTIONS);
 
 const { planTableChunks } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
