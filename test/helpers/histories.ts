@@ -6,6 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker.js';
 import { ensureTemporalCli } from '../../scripts/stack/temporal-cli.js';
 import { PROJECT_ROOT } from '../../scripts/stack/paths.js';
+import { LOCAL_SOURCE_PASSWORD } from '../../scripts/stack/mariadb.js';
 
 /** Histories recorded against the real server by earlier versions, replayed by replay.test.ts. */
 export const COMMITTED_HISTORIES = join(PROJECT_ROOT, 'test/histories');
@@ -23,6 +24,8 @@ export async function recordAndReplay(workflowId: string, name: string): Promise
     { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
   );
   if (r.status !== 0) throw new Error(`temporal workflow show ${workflowId}: ${r.stderr}`);
+  // No secret travels through Temporal: the source password is nowhere in the history.
+  if (r.stdout.includes(LOCAL_SOURCE_PASSWORD)) throw new Error(`the history of ${workflowId} contains the source password`);
   const dir = join(process.env.PIPES_TEST_WORK_DIR ?? join(PROJECT_ROOT, '.data/test/work'), 'histories');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), r.stdout);
