@@ -32,6 +32,9 @@ export interface PullChangesResult {
 
 const fmt = (p: { file: string; pos: number }) => `${p.file}:${p.pos}`;
 
+/** A draining stream this long without an event has delivered everything. */
+const DRAIN_IDLE_MS = 2_000;
+
 export function pullChangesActivity(deps: ActivityDeps) {
   /**
    * One CDC batch: reads the binlog from `from` until the pull batch size is
@@ -70,7 +73,14 @@ export function pullChangesActivity(deps: ActivityDeps) {
 
     const deadline = Date.now() + input.syncIntervalMs;
     const target = input.stopAt ? versionAt(input.stopAt.file, input.stopAt.pos) : null;
-    const reachedTarget = () => target !== null && versionAt(committed.file, committed.pos) >= target;
+    // The target was the binlog's end when recorded: it is reached when the
+    // resume point passes it, or when the stream has gone quiet after a
+    // commit (everything before it was delivered; what lies between is not
+    // row data).
+    const reachedTarget = () =>
+      target !== null &&
+      (versionAt(committed.file, committed.pos) >= target ||
+        (stream.pending === 0 && Date.now() - stream.lastEventAt >= DRAIN_IDLE_MS));
     stream.start();
     const stopKeepAlive = keepAlive(ctx, () => ({ committed }));
     try {
@@ -80,7 +90,8 @@ export function pullChangesActivity(deps: ActivityDeps) {
           await flush();
           return { position: committed, changes, counts: batch.counts };
         }
-        const item = await stream.next(Math.min(1_000, Math.max(0, deadline - Date.now())));
+        const wait = target === null ? Math.max(0, deadline - Date.now()) : DRAIN_IDLE_MS;
+        const item = await stream.next(Math.min(1_000, wait));
         if (item?.kind === 'change') {
           batch.add(item);
           uncommitted++;

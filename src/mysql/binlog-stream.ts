@@ -62,12 +62,18 @@ export class BinlogStream {
       serverId: this.options.serverId,
       filename: this.options.from.file,
       position: this.options.from.pos,
-      includeEvents: ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query'],
+      // Besides rows and commits, the events between transactions, so the
+      // resume point is seen to move through rotations and idle stretches.
+      includeEvents: [
+        'rotate', 'format', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query',
+        'mariadbgtidlist', 'binlogcheckpoint', 'previousgtids', 'heartbeat',
+      ],
       includeSchema: { [this.options.database]: this.options.tables },
     });
   }
 
   private onEvent(evt: AnyBinlogEvent): void {
+    this.lastEventAt = Date.now();
     switch (evt.getEventName()) {
       case 'rotate':
         this.currentFile = (evt as Extract<AnyBinlogEvent, { binlogName: string }>).binlogName;
@@ -127,6 +133,9 @@ export class BinlogStream {
     this.waiter = null;
     w?.();
   }
+
+  /** When the last event arrived (ms since the epoch). */
+  lastEventAt = Date.now();
 
   /** Items queued so far and not yet taken. */
   get pending(): number {
