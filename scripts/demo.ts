@@ -7,7 +7,8 @@ import { parsePipeConfig } from '../src/pipe/config.js';
 import { PipeClient } from '../src/pipe-client.js';
 import { LoadProgress, loadTotals } from '../src/load-progress.js';
 import { createPipeWorker, installWorkerLogging } from '../src/worker.js';
-import { versionAt } from '../src/pipe/version.js';
+import { readBinlogPosition } from '../src/mysql/binlog-position.js';
+import type { PipeStatusView } from '../src/pipe/status.js';
 import { dataDir } from './stack/paths.js';
 import { LOCAL_SOURCE_PASSWORD, SOURCE_USER, rootConnection, startMariadb } from './stack/mariadb.js';
 import { startTemporalServer } from './stack/temporal-server.js';
@@ -99,16 +100,17 @@ async function main(): Promise<number> {
     await root.query(`DELETE FROM customers WHERE id BETWEEN 100 AND 199`);
     console.log('  +500 customers, ~500 orders shipped, 900 order items and 100 customers deleted');
 
-    const [pos] = await root.query<RowDataPacket[]>('SHOW MASTER STATUS');
-    const target = versionAt(String(pos[0]!.File), Number(pos[0]!.Position));
-    for (;;) {
-      const v = await client.status(PIPE);
-      const c = Object.entries(v.tables).map(([t, s]) => `${t} +${s.cdc.inserted} ~${s.cdc.updated} -${s.cdc.deleted}`);
-      console.log(`  ${v.status}: ${c.join(' | ')}`);
-      if (v.cdc.position && versionAt(v.cdc.position.file, v.cdc.position.pos) >= target) break;
-      if (v.status === 'Failed') throw new Error(`the pipe failed: ${v.lastError}`);
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
+    const cdcLine = (v: PipeStatusView) =>
+      `  ${v.status}: ${Object.entries(v.tables)
+        .map(([t, s]) => `${t} +${s.cdc.inserted} ~${s.cdc.updated} -${s.cdc.deleted}`)
+        .join(' | ')}`;
+    let shown = 0;
+    const caughtUp = await client.waitCaughtUp(PIPE, await readBinlogPosition(root), 120_000, (v) => {
+      if (Date.now() - shown < 1_000) return;
+      shown = Date.now();
+      console.log(cdcLine(v));
+    });
+    console.log(cdcLine(caughtUp));
 
     say('Source and ClickHouse side by side (ClickHouse counted with FINAL; deleted rows are kept soft-deleted)');
     const after = await sourceCounts();

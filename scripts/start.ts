@@ -1,5 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { createDestination } from '../src/clickhouse/destination.js';
+import { createDestination, destinationOptionsFromEnv } from '../src/clickhouse/destination.js';
 import { createSourceConnector } from '../src/mysql/source-connector.js';
 import { createPipeWorker, installWorkerLogging } from '../src/worker.js';
 import { secretsFromEnv, secretEnvName } from '../src/secrets.js';
@@ -34,11 +34,7 @@ async function main(): Promise<void> {
   // The example pipe names the secret "local-source": the local reader's password.
   process.env[secretEnvName('local-source')] ??= LOCAL_SOURCE_PASSWORD;
   const chdbPath = process.env.PIPES_CHDB_PATH ?? dataDir('chdb');
-  const destination = createDestination(
-    process.env.CLICKHOUSE_URL
-      ? { url: process.env.CLICKHOUSE_URL, username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD }
-      : { embeddedPath: chdbPath },
-  );
+  const destination = createDestination({ ...destinationOptionsFromEnv(), embeddedPath: chdbPath });
   const worker = await createPipeWorker({
     address: `127.0.0.1:${TEMPORAL_PORT}`,
     namespace: 'default',

@@ -9,7 +9,9 @@ import type { PipeConfig } from './pipe/config.js';
 import { pipeOfWorkflowId, pipeWorkflowId, resyncWorkflowId, TASK_QUEUE } from './pipe/names.js';
 import type { ResyncOptions } from './pipe/resync-options.js';
 import type { ResyncWorkflowResult, resyncWorkflow } from './workflows/resync.js';
-import type { PipeStatus, PipeStatusView } from './pipe/status.js';
+import type { BinlogPosition, PipeStatus, PipeStatusView } from './pipe/status.js';
+import { positionReached } from './pipe/version.js';
+import { deepestMessage } from './pipe/errors.js';
 import { addTablesUpdate, dropSignal, pauseSignal, resumeSignal, statusQuery } from './workflows/messages.js';
 import type { PipeConfigInput } from './pipe/config.js';
 import type { pipeWorkflow } from './workflows/pipe.js';
@@ -79,15 +81,18 @@ export class PipeClient {
    * has it stopped, the resync's. Null when neither runs.
    */
   private async current(name: string) {
-    for (const id of [pipeWorkflowId(name), resyncWorkflowId(name)]) {
-      const h = this.temporal.workflow.getHandle(id);
-      try {
-        if ((await h.describe()).status.name === 'RUNNING') return h;
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      }
+    return (await this.running(pipeWorkflowId(name))) ?? (await this.running(resyncWorkflowId(name)));
+  }
+
+  /** A handle on the workflow with this id if it is running, else null. */
+  private async running(workflowId: string) {
+    const h = this.temporal.workflow.getHandle(workflowId);
+    try {
+      return (await h.describe()).status.name === 'RUNNING' ? h : null;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
     }
-    return null;
   }
 
   /** Runs an operation on a running pipe, turning "not found" into a clear error. */
@@ -140,22 +145,14 @@ export class PipeClient {
    * batches (status Snapshot) and follows them.
    */
   async addTables(name: string, tables: PipeConfigInput['tables']): Promise<void> {
-    await this.onPipe(name, async () => {
-      const h = this.temporal.workflow.getHandle(pipeWorkflowId(name));
-      try {
-        if ((await h.describe()).status.name !== 'RUNNING') throw new PipeClientError(`no running pipe named "${name}"`);
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw new PipeClientError(`no running pipe named "${name}"`);
-        throw err;
-      }
-      try {
-        await h.executeUpdate(addTablesUpdate, { args: [{ tables }] });
-      } catch (err) {
-        let e = err as Error & { cause?: Error };
-        while (e.cause) e = e.cause as Error & { cause?: Error };
-        throw new PipeClientError(`tables not added: ${e.message}`);
-      }
-    });
+    // Only the pipe's own workflow takes new tables (not a resync holding it).
+    const h = await this.running(pipeWorkflowId(name));
+    if (!h) throw new PipeClientError(`no running pipe named "${name}"`);
+    try {
+      await h.executeUpdate(addTablesUpdate, { args: [{ tables }] });
+    } catch (err) {
+      throw new PipeClientError(`tables not added: ${deepestMessage(err)}`);
+    }
   }
 
   /**
@@ -217,6 +214,28 @@ export class PipeClient {
       if (name) names.add(name);
     }
     return [...names];
+  }
+
+  /**
+   * Waits until the pipe runs CDC at or past `target` (a source position read
+   * by the caller): every change made before it is in ClickHouse.
+   */
+  async waitCaughtUp(
+    name: string,
+    target: BinlogPosition,
+    timeoutMs: number,
+    onPoll?: (view: PipeStatusView) => void,
+  ): Promise<PipeStatusView> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const view = await this.status(name);
+      onPoll?.(view);
+      const p = view.cdc.position;
+      if (p && positionReached(p, target) && view.status === 'Running') return view;
+      if (view.status === 'Failed') throw new PipeClientError(`pipe ${name} failed: ${view.lastError}`);
+      if (Date.now() > until) throw new PipeClientError(`pipe ${name} did not catch up: ${JSON.stringify(view)}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import { readPage } from '../mysql/chunk-reader.js';
 import { encodeRow } from '../clickhouse/row-encoder.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
+import { withSource } from '../mysql/source-connector.js';
 import { keepAlive } from './keep-alive.js';
 
 export interface LoadChunkInput {
@@ -53,33 +54,33 @@ export function loadChunkActivity(deps: ActivityDeps) {
     const pageSize = rate ? Math.max(1, Math.min(input.pageSize, Math.floor(rate))) : input.pageSize;
     const started = Date.now();
     let readHere = 0;
-    const conn = await deps.source.open(input.source);
     const stopKeepAlive = keepAlive(ctx, () => ({ after, rows }) satisfies ChunkProgress);
     try {
-      for (;;) {
-        ctx.cancellationSignal.throwIfAborted();
-        if (rate) {
-          const ahead = (readHere / rate) * 1000 - (Date.now() - started);
-          if (ahead > 0) await sleep(ahead, undefined, { signal: ctx.cancellationSignal });
+      await withSource(deps.source, input.source, async (conn) => {
+        for (;;) {
+          ctx.cancellationSignal.throwIfAborted();
+          if (rate) {
+            const ahead = (readHere / rate) * 1000 - (Date.now() - started);
+            if (ahead > 0) await sleep(ahead, undefined, { signal: ctx.cancellationSignal });
+          }
+          const page = await readPage(conn, input.source.database, input.schema, after, input.chunk.upper, pageSize);
+          readHere += page.rows.length;
+          if (page.rows.length === 0) break;
+          const encoded = page.rows.map((r) => encodeRow(input.schema, r, input.version, false));
+          // The token names the exact key range written, so a replay of the
+          // same page is dropped and a page that grew or shrank is not.
+          const token = createHash('sha256')
+            .update(JSON.stringify([input.loadId, input.destinationTable, input.chunk.index, after, page.lastKey, page.rows.length]))
+            .digest('hex');
+          await deps.destination.insert(input.destinationDatabase, input.destinationTable, columns, encoded, token);
+          after = page.lastKey;
+          rows += page.rows.length;
+          ctx.heartbeat({ after, rows } satisfies ChunkProgress);
+          if (page.rows.length < pageSize) break;
         }
-        const page = await readPage(conn, input.source.database, input.schema, after, input.chunk.upper, pageSize);
-        readHere += page.rows.length;
-        if (page.rows.length === 0) break;
-        const encoded = page.rows.map((r) => encodeRow(input.schema, r, input.version, false));
-        // The token names the exact key range written, so a replay of the
-        // same page is dropped and a page that grew or shrank is not.
-        const token = createHash('sha256')
-          .update(JSON.stringify([input.loadId, input.destinationTable, input.chunk.index, after, page.lastKey, page.rows.length]))
-          .digest('hex');
-        await deps.destination.insert(input.destinationDatabase, input.destinationTable, columns, encoded, token);
-        after = page.lastKey;
-        rows += page.rows.length;
-        ctx.heartbeat({ after, rows } satisfies ChunkProgress);
-        if (page.rows.length < pageSize) break;
-      }
+      });
     } finally {
       stopKeepAlive();
-      await conn.end().catch(() => undefined);
     }
     return { rows };
   };

@@ -7,6 +7,7 @@ import type { PipeCarryOver } from '../workflows/pipe.js';
 import { configQuery, drainAndStopSignal, dropSignal, resyncRefusedSignal } from '../workflows/messages.js';
 import type { BinlogPosition } from '../pipe/status.js';
 import type { ActivityDeps } from './deps.js';
+import { keepAlive } from './keep-alive.js';
 
 /**
  * A resync's hold on the pipe's own workflow (`pipe:<name>`): read its
@@ -46,12 +47,11 @@ export function pipeControlActivities(deps: ActivityDeps) {
       const h = handle(pipe);
       if (drainTo) await h.signal(drainAndStopSignal, drainTo);
       else await h.signal(dropSignal);
-      const ctx = Context.current();
-      const timer = setInterval(() => ctx.heartbeat(), 1_000);
+      const stopKeepAlive = keepAlive(Context.current(), () => undefined);
       try {
         await h.result();
       } finally {
-        clearInterval(timer);
+        stopKeepAlive();
       }
     },
 

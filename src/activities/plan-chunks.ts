@@ -2,6 +2,7 @@ import type { SourceConfig } from '../mysql/connection-options.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { planChunks, type Chunk } from '../mysql/chunk-planner.js';
 import type { ActivityDeps } from './deps.js';
+import { withSource } from '../mysql/source-connector.js';
 
 export interface PlanChunksInput {
   source: SourceConfig;
@@ -11,11 +12,8 @@ export interface PlanChunksInput {
 
 export function planChunksActivity(deps: ActivityDeps) {
   return async function planTableChunks(input: PlanChunksInput): Promise<Chunk[]> {
-    const conn = await deps.source.open(input.source);
-    try {
-      return await planChunks(conn, input.source.database, input.schema, input.rowsPerPartition);
-    } finally {
-      await conn.end().catch(() => undefined);
-    }
+    return withSource(deps.source, input.source, (conn) =>
+      planChunks(conn, input.source.database, input.schema, input.rowsPerPartition),
+    );
   };
 }

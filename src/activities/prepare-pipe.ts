@@ -4,8 +4,7 @@ import type { TableSchema } from '../pipe/table-schema.js';
 import { readBinlogPosition } from '../mysql/binlog-position.js';
 import { createDatabaseSql, createTableSql } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
-import { failFastOnValidation } from './failures.js';
-import { checkSource, openCheckedSource } from './source-check.js';
+import { checkSource, withCheckedSource } from './source-check.js';
 
 export interface PreparePipeInput {
   config: PipeConfig;
@@ -33,25 +32,20 @@ export function preparePipeActivity(deps: ActivityDeps) {
    * position, which only means CDC replays a little more.
    */
   return async function preparePipe(input: PreparePipeInput): Promise<PreparePipeResult> {
-    return failFastOnValidation(async () => {
-      const { config } = input;
-      const conn = await openCheckedSource(deps, config);
-      try {
-        const schemas = await checkSource(conn, config);
-        await deps.destination.command(createDatabaseSql(config.destination.database));
-        for (const s of schemas) {
-          await deps.destination.command(
-            createTableSql(config.destination.database, s.table + input.tableSuffix, s, {
-              mode: input.replaceTables ? 'or-replace' : 'if-not-exists',
-              comment: input.comment,
-            }),
-          );
-        }
-        const position = config.cdc ? (input.position ?? (await readBinlogPosition(conn))) : null;
-        return { schemas, position };
-      } finally {
-        await conn.end().catch(() => undefined);
+    const { config } = input;
+    return withCheckedSource(deps, config, async (conn) => {
+      const schemas = await checkSource(conn, config);
+      await deps.destination.command(createDatabaseSql(config.destination.database));
+      for (const s of schemas) {
+        await deps.destination.command(
+          createTableSql(config.destination.database, s.table + input.tableSuffix, s, {
+            mode: input.replaceTables ? 'or-replace' : 'if-not-exists',
+            comment: input.comment,
+          }),
+        );
       }
+      const position = config.cdc ? (input.position ?? (await readBinlogPosition(conn))) : null;
+      return { schemas, position };
     });
   };
 }
@@ -59,27 +53,13 @@ export function preparePipeActivity(deps: ActivityDeps) {
 export function validateSourceActivity(deps: ActivityDeps) {
   /** The checks of Setup alone: nothing is created or changed. */
   return async function validateSource(config: PipeConfig): Promise<TableSchema[]> {
-    return failFastOnValidation(async () => {
-      const conn = await openCheckedSource(deps, config);
-      try {
-        return await checkSource(conn, config);
-      } finally {
-        await conn.end().catch(() => undefined);
-      }
-    });
+    return withCheckedSource(deps, config, (conn) => checkSource(conn, config));
   };
 }
 
 export function readSourcePositionActivity(deps: ActivityDeps) {
   /** The source's binlog end now. */
   return async function readSourcePosition(config: PipeConfig): Promise<BinlogPosition> {
-    return failFastOnValidation(async () => {
-      const conn = await openCheckedSource(deps, config);
-      try {
-        return await readBinlogPosition(conn);
-      } finally {
-        await conn.end().catch(() => undefined);
-      }
-    });
+    return withCheckedSource(deps, config, (conn) => readBinlogPosition(conn));
   };
 }

@@ -4,7 +4,7 @@ import type { SourceConfig } from '../mysql/connection-options.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import type { BinlogPosition, CdcStats } from '../pipe/status.js';
 import { binlogServerId } from '../pipe/config.js';
-import { versionAt } from '../pipe/version.js';
+import { positionReached } from '../pipe/version.js';
 import { BinlogStream } from '../mysql/binlog-stream.js';
 import { ChangeBatch } from '../cdc/change-batch.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
@@ -72,14 +72,14 @@ export function pullChangesActivity(deps: ActivityDeps) {
     };
 
     const deadline = Date.now() + input.syncIntervalMs;
-    const target = input.stopAt ? versionAt(input.stopAt.file, input.stopAt.pos) : null;
+    const target = input.stopAt ?? null;
     // The target was the binlog's end when recorded: it is reached when the
     // resume point passes it, or when the stream has gone quiet after a
     // commit (everything before it was delivered; what lies between is not
     // row data).
     const reachedTarget = () =>
       target !== null &&
-      (versionAt(committed.file, committed.pos) >= target ||
+      (positionReached(committed, target) ||
         (stream.pending === 0 && Date.now() - stream.lastEventAt >= DRAIN_IDLE_MS));
     stream.start();
     const stopKeepAlive = keepAlive(ctx, () => ({ committed }));

@@ -5,9 +5,10 @@ import type { TableSchema } from '../pipe/table-schema.js';
 import { readTableSchema } from '../mysql/schema-reader.js';
 import { binlogProblems } from '../mysql/source-check.js';
 import type { ActivityDeps } from './deps.js';
+import { failFastOnValidation } from './failures.js';
 
 /** Opens the source, turning "cannot log in" into a validation error. */
-export async function openCheckedSource(deps: ActivityDeps, config: PipeConfig): Promise<Connection> {
+async function openCheckedSource(deps: ActivityDeps, config: PipeConfig): Promise<Connection> {
   const { source } = config;
   try {
     return await deps.source.open(source);
@@ -19,6 +20,21 @@ export async function openCheckedSource(deps: ActivityDeps, config: PipeConfig):
     }
     throw new Error(`cannot connect to the source ${where}: ${e.code ?? e.message}`);
   }
+}
+
+/**
+ * Runs a check or setup step on the source: a login the source refuses, or a
+ * PipeValidationError from `body`, fails the activity at once (no retries).
+ */
+export function withCheckedSource<T>(deps: ActivityDeps, config: PipeConfig, body: (conn: Connection) => Promise<T>): Promise<T> {
+  return failFastOnValidation(async () => {
+    const conn = await openCheckedSource(deps, config);
+    try {
+      return await body(conn);
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  });
 }
 
 /**

@@ -28,3 +28,17 @@ export function createSourceConnector(secrets: SecretResolver): SourceConnector 
     binlogOptions: options,
   };
 }
+
+/** Runs `body` on a fresh source connection, closed afterwards whatever happens. */
+export async function withSource<T>(
+  connector: SourceConnector,
+  source: SourceConfig,
+  body: (conn: Connection) => Promise<T>,
+): Promise<T> {
+  const conn = await connector.open(source);
+  try {
+    return await body(conn);
+  } finally {
+    await conn.end().catch(() => undefined);
+  }
+}

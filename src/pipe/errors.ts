@@ -12,3 +12,12 @@ export class PipeValidationError extends Error {
 
 /** The type name of PipeValidationError once it crosses Temporal. */
 export const VALIDATION_ERROR_TYPE = 'PipeValidationError';
+
+/** The message of the innermost cause: an activity's own words under Temporal's wrappers. */
+export function deepestMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) {
+    e = (e as { cause: unknown }).cause;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

@@ -34,3 +34,8 @@ export function versionAt(file: string, offset: number): number {
 export function snapshotVersion(position: BinlogPosition): number {
   return versionAt(position.file, position.pos);
 }
+
+/** True when `position` is at or past `target` in the binlog's history. */
+export function positionReached(position: BinlogPosition, target: BinlogPosition): boolean {
+  return versionAt(position.file, position.pos) >= versionAt(target.file, target.pos);
+}

@@ -1,15 +1,7 @@
 import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { deepestMessage } from '../pipe/errors.js';
 import { setStatus, type PipeStatus, type PipeStatusView } from '../pipe/status.js';
 import { dropSignal, pauseSignal, resumeSignal, statusQuery } from './messages.js';
-
-/** The deepest cause of a failure holds the activity's own message. */
-export function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) {
-    e = (e as { cause: unknown }).cause;
-  }
-  return e instanceof Error ? e.message : String(e);
-}
 
 /**
  * What users can do to a running pipe (or a resync, which owns the pipe while
@@ -18,6 +10,8 @@ export function failureMessage(err: unknown): string {
  */
 export class PipeControls {
   paused: boolean;
+  /** The step running now (Failed and Paused are shown over it). */
+  private phase: PipeStatus = 'Setup';
   private resumeRequested = false;
   private dropRequested = false;
 
@@ -42,8 +36,6 @@ export class PipeControls {
     });
   }
 
-  private phase: PipeStatus = 'Setup';
-
   setStatus(status: PipeStatus): void {
     setStatus(this.view, status, new Date());
   }
@@ -58,7 +50,7 @@ export class PipeControls {
       } catch (err) {
         if (isCancellation(err)) throw err;
         this.setStatus('Failed');
-        this.view.lastError = failureMessage(err);
+        this.view.lastError = deepestMessage(err);
         this.resumeRequested = false;
         await condition(() => this.resumeRequested);
         this.paused = false;

@@ -16,14 +16,14 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { parsePipeConfig, PipeConfigError, type PipeConfig, type PipeConfigInput, type TableConfig } from '../pipe/config.js';
-import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
+import { deepestMessage, VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
 import { resyncWorkflowId } from '../pipe/names.js';
 import type { ResyncOptions } from '../pipe/resync-options.js';
 import { emptyTableStats, type BinlogPosition, type PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
-import { versionAt } from '../pipe/version.js';
+import { positionReached } from '../pipe/version.js';
 import { SETUP_OPTIONS } from './activity-options.js';
-import { failureMessage, PipeControls } from './controls.js';
+import { PipeControls } from './controls.js';
 import {
   addTablesUpdate,
   configQuery,
@@ -124,13 +124,13 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
     try {
       next = parsePipeConfig({ ...config, tables: [...config.tables, ...tablesToAdd, ...tables] });
     } catch (err) {
-      throw ApplicationFailure.nonRetryable(failureMessage(err), VALIDATION_ERROR_TYPE);
+      throw ApplicationFailure.nonRetryable(deepestMessage(err), VALIDATION_ERROR_TYPE);
     }
     const added = next.tables.slice(config.tables.length + tablesToAdd.length);
     try {
       await validateSource({ ...next, tables: added });
     } catch (err) {
-      throw ApplicationFailure.nonRetryable(failureMessage(err), VALIDATION_ERROR_TYPE);
+      throw ApplicationFailure.nonRetryable(deepestMessage(err), VALIDATION_ERROR_TYPE);
     }
     tablesToAdd = [...tablesToAdd, ...added];
   });
@@ -205,9 +205,8 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
     let schemas = initialSchemas;
     let position = from;
     followingBinlog = true;
-    const reached = (p: BinlogPosition, target: BinlogPosition) => versionAt(p.file, p.pos) >= versionAt(target.file, target.pos);
     for (let batch = 0; ; batch++) {
-      if (drainTo && reached(position, drainTo)) return { status: 'Dropped' };
+      if (drainTo && positionReached(position, drainTo)) return { status: 'Dropped' };
       if ((batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) && tablesToAdd.length === 0 && !drainTo) {
         // An addTables update still checking its tables finishes in this run.
         await condition(allHandlersFinished);

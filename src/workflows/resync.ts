@@ -2,10 +2,10 @@ import { ApplicationFailure, patched, proxyActivities, uuid4 } from '@temporalio
 import type { Activities } from '../activities/index.js';
 import type { SwapOutcome } from '../clickhouse/exchange-tables.js';
 import { PipeConfigError, type PipeConfig } from '../pipe/config.js';
-import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
+import { deepestMessage, VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
 import { applyResyncOptions, parseResyncRequest, type ResyncRequest } from '../pipe/resync-options.js';
 import type { BinlogPosition } from '../pipe/status.js';
-import { failureMessage, PipeControls } from './controls.js';
+import { PipeControls } from './controls.js';
 import { SETUP_OPTIONS } from './activity-options.js';
 import { initialView } from './pipe.js';
 import { prepareAndLoad } from './snapshot.js';
@@ -60,7 +60,7 @@ export async function resyncWorkflow(input: ResyncRequest): Promise<ResyncWorkfl
   try {
     request = parseResyncRequest(input);
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(failureMessage(err), VALIDATION_ERROR_TYPE);
+    throw ApplicationFailure.nonRetryable(deepestMessage(err), VALIDATION_ERROR_TYPE);
   }
   const { pipe } = request;
 
@@ -69,7 +69,7 @@ export async function resyncWorkflow(input: ResyncRequest): Promise<ResyncWorkfl
     config = applyResyncOptions(await checks.readPipeConfig(pipe), request);
     await checks.validateSource(config);
   } catch (err) {
-    const reason = err instanceof PipeConfigError ? err.problems.join('; ') : failureMessage(err);
+    const reason = err instanceof PipeConfigError ? err.problems.join('; ') : deepestMessage(err);
     await checks.reportToPipe(pipe, `resync refused: ${reason}`);
     throw ApplicationFailure.nonRetryable(`resync of pipe ${pipe} refused: ${reason}`, VALIDATION_ERROR_TYPE);
   }

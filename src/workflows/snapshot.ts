@@ -52,6 +52,10 @@ export async function loadTables(plan: SnapshotPlan): Promise<void> {
     const load = plan.stats[schema.table]!.initialLoad;
     const started = Date.now();
     load.startedAt = new Date(started).toISOString();
+    const updateRate = () => {
+      load.durationMs = Date.now() - started;
+      load.rowsPerSecond = load.durationMs > 0 ? Math.round((load.rowsLoaded * 1000) / load.durationMs) : 0;
+    };
     const chunks = await planTableChunks({ source, schema, rowsPerPartition: settings.snapshotRowsPerPartition });
     load.chunksTotal = chunks.length;
     await inLanes(chunks, settings.snapshotParallelThreads, async (chunk) => {
@@ -69,11 +73,9 @@ export async function loadTables(plan: SnapshotPlan): Promise<void> {
       });
       load.rowsLoaded += result.rows;
       load.chunksDone++;
-      load.durationMs = Date.now() - started;
-      load.rowsPerSecond = load.durationMs > 0 ? Math.round((load.rowsLoaded * 1000) / load.durationMs) : 0;
+      updateRate();
     });
-    load.durationMs = Date.now() - started;
-    load.rowsPerSecond = load.durationMs > 0 ? Math.round((load.rowsLoaded * 1000) / load.durationMs) : 0;
+    updateRate();
     load.done = true;
   });
 }

@@ -31,7 +31,7 @@ export function checksum(image: TableImage): string {
   return h.digest('hex');
 }
 
-/** Number of physical rows per key beyond the first, for keys whose latest row is live. */
+/** Every row stored, without FINAL: duplicates and soft-deleted rows count. */
 export async function physicalRows(dest: Destination, db: string, table: string): Promise<number> {
   const [r] = await dest.query<{ n: string }>(`SELECT count() AS n FROM ${qualifiedChTable(db, table)}`);
   return Number(r?.n ?? 0);
