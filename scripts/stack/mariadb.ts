@@ -22,6 +22,8 @@ const SERVER_FLAGS = [
   '--innodb-buffer-pool-size=256M',
   '--innodb-flush-log-at-trx-commit=2',
   '--max-connections=500',
+  // Rows with 16 MB BLOBs, in query results and in the binlog.
+  '--max-allowed-packet=256M',
   '--character-set-server=utf8mb4',
   '--collation-server=utf8mb4_unicode_ci',
 ];

@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import type { SourceConfig } from '../mysql/connection-options.js';
 import type { Chunk } from '../mysql/chunk-planner.js';
 import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
-import { readPage } from '../mysql/chunk-reader.js';
+import { averageRowBytes, readPage } from '../mysql/chunk-reader.js';
 import { encodeRow } from '../clickhouse/row-encoder.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
@@ -34,7 +34,15 @@ export interface LoadChunkResult {
 export interface ChunkProgress {
   after: KeyTuple | null;
   rows: number;
+  /** Rows per page; a resumed chunk reads the same pages, so their tokens match. */
+  pageRows?: number;
 }
+
+/** About this much row data per page (characters of encoded rows), so wide rows keep memory bounded. */
+const PAGE_CHARS = 32 * 1024 * 1024;
+
+/** Rows per page that keep a page of `rowChars`-sized rows near PAGE_CHARS. */
+const rowsFitting = (rowChars: number, max: number) => Math.max(1, Math.min(max, Math.floor(PAGE_CHARS / Math.max(1, rowChars))));
 
 export function loadChunkActivity(deps: ActivityDeps) {
   /**
@@ -51,22 +59,29 @@ export function loadChunkActivity(deps: ActivityDeps) {
     const columns = insertColumns(input.schema);
     const rate = input.maxRowsPerSecond;
     // Under a rate limit, pages of about a second's worth keep the pace even.
-    const pageSize = rate ? Math.max(1, Math.min(input.pageSize, Math.floor(rate))) : input.pageSize;
+    const maxPageRows = rate ? Math.max(1, Math.min(input.pageSize, Math.floor(rate))) : input.pageSize;
+    let pageRows = resumed?.pageRows ?? maxPageRows;
     const started = Date.now();
     let readHere = 0;
-    const stopKeepAlive = keepAlive(ctx, () => ({ after, rows }) satisfies ChunkProgress);
+    const progress = (): ChunkProgress => ({ after, rows, pageRows });
+    const stopKeepAlive = keepAlive(ctx, progress);
     try {
       await withSource(deps.source, input.source, async (conn) => {
+        if (!resumed?.pageRows) {
+          // Escaped bytes take up to 4 characters each.
+          pageRows = rowsFitting((await averageRowBytes(conn, input.source.database, input.schema.table)) * 2, pageRows);
+        }
         for (;;) {
           ctx.cancellationSignal.throwIfAborted();
           if (rate) {
             const ahead = (readHere / rate) * 1000 - (Date.now() - started);
             if (ahead > 0) await sleep(ahead, undefined, { signal: ctx.cancellationSignal });
           }
-          const page = await readPage(conn, input.source.database, input.schema, after, input.chunk.upper, pageSize);
+          const page = await readPage(conn, input.source.database, input.schema, after, input.chunk.upper, pageRows);
           readHere += page.rows.length;
           if (page.rows.length === 0) break;
           const encoded = page.rows.map((r) => encodeRow(input.schema, r, input.version, false));
+          const pageSize = pageRows;
           // The token names the exact key range written, so a replay of the
           // same page is dropped and a page that grew or shrank is not.
           const token = createHash('sha256')
@@ -75,7 +90,12 @@ export function loadChunkActivity(deps: ActivityDeps) {
           await deps.destination.insert(input.destinationDatabase, input.destinationTable, columns, encoded, token);
           after = page.lastKey;
           rows += page.rows.length;
-          ctx.heartbeat({ after, rows } satisfies ChunkProgress);
+          let chars = 0;
+          for (const row of encoded) chars += row.length;
+          // Wider rows than expected: smaller pages from here on (never larger,
+          // so memory stays bounded).
+          pageRows = rowsFitting(chars / encoded.length, pageRows);
+          ctx.heartbeat(progress());
           if (page.rows.length < pageSize) break;
         }
       });

@@ -10,6 +10,7 @@ import { ChangeBatch } from '../cdc/change-batch.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
+import { failFastOnValidation } from './failures.js';
 
 export interface PullChangesInput {
   pipe: string;
@@ -32,6 +33,9 @@ export interface PullChangesResult {
 
 const fmt = (p: { file: string; pos: number }) => `${p.file}:${p.pos}`;
 
+/** Rows held before a write, whatever the batch size (bounds memory for wide rows). */
+const MAX_BATCH_CHARS = 64 * 1024 * 1024;
+
 /** A draining stream this long without an event has delivered everything. */
 const DRAIN_IDLE_MS = 2_000;
 
@@ -43,7 +47,9 @@ export function pullChangesActivity(deps: ActivityDeps) {
    * commits that position only after this returns, so the offset follows the
    * data; a retry replays from `from`, which versions make harmless.
    */
-  return async function pullChanges(input: PullChangesInput): Promise<PullChangesResult> {
+  return (input: PullChangesInput): Promise<PullChangesResult> => failFastOnValidation(() => pull(input));
+
+  async function pull(input: PullChangesInput): Promise<PullChangesResult> {
     const ctx = Context.current();
     const schemas = new Map(input.schemas.map((s) => [s.table, s]));
     const batch = new ChangeBatch(input.schemas);
@@ -101,7 +107,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
           committed = item.position;
           uncommitted = 0;
         }
-        const full = batch.size >= input.pullBatchSize;
+        const full = batch.size >= input.pullBatchSize || batch.chars >= MAX_BATCH_CHARS;
         // A drain does not stop at the interval: it must reach its position.
         const timeUp = Date.now() >= deadline && target === null;
         if ((full || timeUp) && uncommitted === 0) {
@@ -116,5 +122,5 @@ export function pullChangesActivity(deps: ActivityDeps) {
       stopKeepAlive();
       await stream.stop();
     }
-  };
+  }
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { quoteChIdent, qualifiedChTable, quoteChString } from './quote.js';
-import type { ChRow } from './row-encoder.js';
+import type { EncodedRow } from './row-encoder.js';
 
 /**
  * Where replicated rows land. One small interface over @clickhouse/client,
@@ -19,7 +19,7 @@ export interface Destination {
    * Inserts rows; a retry with the same token is dropped by ClickHouse, so a
    * batch written twice leaves one copy.
    */
-  insert(database: string, table: string, columns: string[], rows: ChRow[], dedupToken: string): Promise<void>;
+  insert(database: string, table: string, columns: string[], rows: EncodedRow[], dedupToken: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +47,30 @@ const READ_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
   output_format_json_quote_decimals: 1,
 } as const;
+
+/** Largest insert body (characters); bigger batches go as several inserts. */
+const MAX_INSERT_CHARS = 32 * 1024 * 1024;
+
+/**
+ * Splits rows into insert bodies of bounded size, the same way every time
+ * for the same rows, so a retried part carries the same token.
+ */
+export function insertBodies(rows: EncodedRow[], maxChars = MAX_INSERT_CHARS): string[] {
+  const bodies: string[] = [];
+  let parts: string[] = [];
+  let size = 0;
+  for (const row of rows) {
+    if (parts.length > 0 && size + row.length > maxChars) {
+      bodies.push(parts.join(','));
+      parts = [];
+      size = 0;
+    }
+    parts.push(row);
+    size += row.length + 1;
+  }
+  if (parts.length > 0) bodies.push(parts.join(','));
+  return bodies;
+}
 
 export function createDestination(options: DestinationOptions): Destination {
   let client: ClickHouseClient;
@@ -83,16 +107,15 @@ export function createDestination(options: DestinationOptions): Destination {
       return rs.json<T>();
     },
     async insert(database, table, columns, rows, dedupToken) {
-      if (rows.length === 0) return;
-      let body = '';
-      for (const row of rows) body += JSON.stringify(row) + '\n';
-      // The token goes in the statement's own SETTINGS clause: the embedded
-      // engine would otherwise keep it for the whole session.
-      const sql =
-        `INSERT INTO ${qualifiedChTable(database, table)} (${columns.map(quoteChIdent).join(', ')}) ` +
-        `SETTINGS insert_deduplication_token = ${quoteChString(dedupToken)} FORMAT JSONEachRow`;
-      const result = await client.exec({ query: sql, values: Readable.from([body]) });
-      result.stream.resume();
+      const head = `INSERT INTO ${qualifiedChTable(database, table)} (${columns.map(quoteChIdent).join(', ')}) `;
+      for (const [part, body] of insertBodies(rows).entries()) {
+        // The token goes in the statement's own SETTINGS clause: the embedded
+        // engine would otherwise keep it for the whole session.
+        const token = part === 0 ? dedupToken : `${dedupToken}:${part}`;
+        const sql = `${head}SETTINGS insert_deduplication_token = ${quoteChString(token)} FORMAT Values`;
+        const result = await client.exec({ query: sql, values: Readable.from([body]) });
+        result.stream.resume();
+      }
     },
     async close() {
       await client.close();

@@ -5,56 +5,107 @@ import type { ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
  * binlog reader) both pass through here, so the same source row always gives
  * the same ClickHouse row. Both readers are configured alike (see
  * mysql/connection-options.ts): big numbers and DECIMAL as strings, dates as
- * strings, UTC.
+ * strings, UTC. Rows become ClickHouse `Values` tuples: a text format that
+ * carries any byte exactly (`\xNN`), unlike JSON.
  */
 
-export type ChValue = string | number | null;
-export type ChRow = Record<string, ChValue>;
+/** One row as a `Values` tuple: "(1,'a',NULL,…)". */
+export type EncodedRow = string;
 
-const ZERO_DATE = /^0000-00-00/;
+const BYTE_ESCAPES: string[] = Array.from({ length: 256 }, (_, b) => `\\x${b.toString(16).padStart(2, '0')}`);
+/** Bytes that need no escape inside a quoted literal: printable ASCII except ' and \. */
+const UNSAFE_BYTE = /[^\x20-\x26\x28-\x5b\x5d-\x7e]/g;
+const UNSAFE_CHAR = /[\\'\0]/g;
 
-function bitToNumber(buf: Buffer): string {
+/** A quoted literal holding exactly these bytes. */
+export function quoteBytes(buf: Buffer): string {
+  return "'" + buf.toString('latin1').replace(UNSAFE_BYTE, (c) => BYTE_ESCAPES[c.charCodeAt(0)]!) + "'";
+}
+
+/** A quoted literal holding this text (sent as UTF-8). */
+export function quoteText(s: string): string {
+  return "'" + s.replace(UNSAFE_CHAR, (c) => (c === '\0' ? '\\0' : '\\' + c)) + "'";
+}
+
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+/** '0000-00-00', and dates with a zero month or day, which MySQL allows in some modes. */
+const ZERO_DATE = /^\d{4}-(00-\d\d|\d\d-00)|^0000-00-00/;
+
+function numeric(col: ReplicatedColumn, value: unknown, pattern: RegExp): string {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'string' && pattern.test(value)) return value;
+  throw new Error(`column ${col.name}: ${typeof value} value is not a ${col.clickhouseType}`);
+}
+
+function bitValue(buf: Buffer): string {
   let v = 0n;
   for (const byte of buf) v = (v << 8n) | BigInt(byte);
   return v.toString();
 }
 
-export function encodeValue(col: ReplicatedColumn, value: unknown): ChValue {
-  if (value === null || value === undefined) return null;
+function uuidText(buf: Buffer): string {
+  const h = buf.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function ipv6Text(buf: Buffer): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(buf.readUInt16BE(i).toString(16));
+  return groups.join(':');
+}
+
+const text = (value: unknown): string => (Buffer.isBuffer(value) ? value.toString('utf8') : String(value));
+
+/** The type's zero, for a NOT NULL column the source no longer has. */
+const ZERO: Record<ReplicatedColumn['kind'], string> = {
+  int: '0', year: '0', float: '0', decimal: '0', bit: '0',
+  date: "'1970-01-01'", datetime: "'1970-01-01 00:00:00'",
+  uuid: "'00000000-0000-0000-0000-000000000000'", ipv4: "'0.0.0.0'", ipv6: "'::'",
+  bytes: "''", geometry: "''", json: "''", time: "''", string: "''",
+};
+
+/**
+ * One source value (as mysql2 or the binlog reader gives it) → a Values
+ * literal. `undefined` means the row has no such column: it was dropped at
+ * the source after the pipe's schema was read.
+ */
+export function encodeValue(col: ReplicatedColumn, value: unknown): string {
+  if (value === null) return 'NULL';
+  if (value === undefined) return col.nullable ? 'NULL' : ZERO[col.kind];
   switch (col.kind) {
     case 'int':
-    case 'float':
     case 'year':
-      if (typeof value === 'number' || typeof value === 'string') return value;
-      if (typeof value === 'bigint') return value.toString();
-      break;
+      return numeric(col, value, INTEGER);
+    case 'float':
+      return numeric(col, value, DECIMAL);
     case 'decimal':
-      return String(value);
+      return numeric(col, value, DECIMAL);
     case 'bit':
-      if (Buffer.isBuffer(value)) return bitToNumber(value);
-      if (typeof value === 'number' || typeof value === 'string') return value;
-      if (typeof value === 'bigint') return value.toString();
-      break;
+      return Buffer.isBuffer(value) ? bitValue(value) : numeric(col, value, INTEGER);
     case 'date':
     case 'datetime': {
-      const s = value instanceof Date ? value.toISOString().replace('T', ' ').replace('Z', '') : String(value);
-      // MySQL's zero date has no ClickHouse counterpart: NULL where allowed,
-      // else ClickHouse's own zero (the epoch).
-      if (ZERO_DATE.test(s)) return col.nullable ? null : col.kind === 'date' ? '1970-01-01' : '1970-01-01 00:00:00';
-      return s;
+      const s = text(value);
+      // No ClickHouse counterpart: NULL where allowed, else ClickHouse's own zero.
+      if (ZERO_DATE.test(s)) return col.nullable ? 'NULL' : col.kind === 'date' ? "'1970-01-01'" : "'1970-01-01 00:00:00'";
+      return quoteText(s);
     }
+    case 'bytes':
+    case 'geometry':
+      return Buffer.isBuffer(value) ? quoteBytes(value) : quoteText(String(value));
+    case 'uuid':
+      return quoteText(Buffer.isBuffer(value) ? uuidText(value) : String(value));
+    case 'ipv6':
+      return quoteText(Buffer.isBuffer(value) ? ipv6Text(value) : String(value));
+    case 'ipv4':
+      return quoteText(Buffer.isBuffer(value) ? [...value].join('.') : String(value));
     case 'json':
-      if (typeof value === 'string') return value;
-      if (Buffer.isBuffer(value)) return value.toString('utf8');
-      return JSON.stringify(value);
+      return quoteText(typeof value === 'object' && !Buffer.isBuffer(value) ? JSON.stringify(value) : text(value));
     case 'time':
     case 'string':
-    case 'bytes':
-      if (typeof value === 'string') return value;
-      if (Buffer.isBuffer(value)) return value.toString('utf8');
-      return String(value);
+      return quoteText(text(value));
   }
-  throw new Error(`column ${col.name}: cannot encode a ${typeof value} as ${col.clickhouseType}`);
 }
 
 /** Encodes one source row (column name → value) into a destination row. */
@@ -63,10 +114,8 @@ export function encodeRow(
   source: Record<string, unknown>,
   version: number,
   isDeleted: boolean,
-): ChRow {
-  const row: ChRow = {};
-  for (const col of schema.columns) row[col.name] = encodeValue(col, source[col.name]);
-  row._peerdb_version = version;
-  row._peerdb_is_deleted = isDeleted ? 1 : 0;
-  return row;
+): EncodedRow {
+  let out = '(';
+  for (const col of schema.columns) out += encodeValue(col, source[col.name]) + ',';
+  return out + version + (isDeleted ? ',1)' : ',0)');
 }

@@ -12,7 +12,10 @@ export function createDatabaseSql(database: string): string {
 
 /** A column's full ClickHouse type: sorting-key columns cannot be Nullable. */
 export function columnType(schema: TableSchema, col: ReplicatedColumn): string {
-  return col.nullable && !schema.orderBy.includes(col.name) ? `Nullable(${col.clickhouseType})` : col.clickhouseType;
+  if (!col.nullable || schema.orderBy.includes(col.name)) return col.clickhouseType;
+  // LowCardinality wraps Nullable, not the other way round.
+  const low = /^LowCardinality\((.*)\)$/.exec(col.clickhouseType);
+  return low ? `LowCardinality(Nullable(${low[1]}))` : `Nullable(${col.clickhouseType})`;
 }
 
 /**

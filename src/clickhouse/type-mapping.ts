@@ -19,7 +19,7 @@ export interface ClickHouseMapping {
   kind: ValueKind;
 }
 
-const INT_TYPES: Record<string, [string, string]> = {
+const INT_TYPES: Record<string, [signed: string, unsigned: string]> = {
   tinyint: ['Int8', 'UInt8'],
   smallint: ['Int16', 'UInt16'],
   mediumint: ['Int32', 'UInt32'],
@@ -28,31 +28,29 @@ const INT_TYPES: Record<string, [string, string]> = {
   bigint: ['Int64', 'UInt64'],
 };
 
-const TEXT_TYPES = new Set([
-  'char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'enum', 'set',
-]);
-const BYTE_TYPES = new Set([
-  'binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob',
+const TEXT_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'set']);
+const BYTE_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
+const GEOMETRY_TYPES = new Set([
   'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring',
   'multipolygon', 'geometrycollection', 'geomcollection',
 ]);
 
 /**
- * MySQL/MariaDB type → ClickHouse type. Each choice keeps every source value
- * exactly; the README's type table gives the reasons.
+ * MySQL/MariaDB type → ClickHouse type. The README's type table gives the
+ * reason for each choice; in short: every value keeps its exact value (or,
+ * for dates ClickHouse cannot hold, a documented one).
  */
 export function clickhouseTypeFor(col: SourceColumn): ClickHouseMapping {
   const t = col.dataType.toLowerCase();
   const unsigned = /\bunsigned\b/.test(col.columnType.toLowerCase());
   const ints = INT_TYPES[t];
+  // TINYINT(1)/BOOL included: MySQL lets it hold -128..127, so not Bool.
   if (ints) return { type: unsigned ? ints[1] : ints[0], kind: 'int' };
   switch (t) {
     case 'decimal':
-    case 'numeric': {
-      const p = col.numericPrecision ?? 10;
-      const s = col.numericScale ?? 0;
-      return { type: `Decimal(${p}, ${s})`, kind: 'decimal' };
-    }
+    case 'numeric':
+      // ClickHouse decimals go to 76 digits, MySQL's to 65.
+      return { type: `Decimal(${col.numericPrecision ?? 10}, ${col.numericScale ?? 0})`, kind: 'decimal' };
     case 'float':
       return { type: 'Float32', kind: 'float' };
     case 'double':
@@ -65,16 +63,26 @@ export function clickhouseTypeFor(col: SourceColumn): ClickHouseMapping {
     case 'date':
       return { type: 'Date32', kind: 'date' };
     case 'datetime':
-      return { type: `DateTime64(${col.datetimePrecision ?? 0}, 'UTC')`, kind: 'datetime' };
     case 'timestamp':
+      // Both read as UTC text (the session's time zone is +00:00).
       return { type: `DateTime64(${col.datetimePrecision ?? 0}, 'UTC')`, kind: 'datetime' };
     case 'time':
+      // Negative and over 24 hours: no ClickHouse time type holds MySQL's range.
       return { type: 'String', kind: 'time' };
     case 'json':
       return { type: 'String', kind: 'json' };
+    case 'enum':
+      return { type: 'LowCardinality(String)', kind: 'string' };
+    case 'uuid':
+      return { type: 'UUID', kind: 'uuid' };
+    case 'inet6':
+      return { type: 'IPv6', kind: 'ipv6' };
+    case 'inet4':
+      return { type: 'IPv4', kind: 'ipv4' };
   }
   if (TEXT_TYPES.has(t)) return { type: 'String', kind: 'string' };
   if (BYTE_TYPES.has(t)) return { type: 'String', kind: 'bytes' };
-  // MariaDB's UUID, INET4/INET6 and anything newer arrive as text.
+  if (GEOMETRY_TYPES.has(t)) return { type: 'String', kind: 'geometry' };
+  // Anything newer (e.g. VECTOR) arrives as the server's text.
   return { type: 'String', kind: 'string' };
 }

@@ -2,6 +2,13 @@ import ZongJi from '@vlasky/zongji';
 import type { AnyBinlogEvent } from '@vlasky/zongji';
 import type { ConnectionOptions } from 'mysql2';
 import type { BinlogPosition } from '../pipe/status.js';
+import { PipeValidationError } from '../pipe/errors.js';
+
+/** Whether a rows event's column bitmap names every one of the table's columns. */
+function allColumnsPresent(bitmap: Buffer, columns: number): boolean {
+  for (let i = 0; i < columns; i++) if (((bitmap[i >> 3] ?? 0) & (1 << (i & 7))) === 0) return false;
+  return true;
+}
 
 export type ChangeKind = 'insert' | 'update' | 'delete';
 
@@ -50,6 +57,8 @@ export class BinlogStream {
     this.currentFile = options.from.file;
     this.lastCommit = options.from;
     this.zongji = new ZongJi({ ...options.connection, dateStrings: true, timezone: 'Z' });
+    // GEOMETRY as stored bytes, as the initial load reads it (see patches/).
+    (this.zongji as unknown as { geometryAsBuffer: boolean }).geometryAsBuffer = true;
     this.zongji.on('binlog', (evt: AnyBinlogEvent) => this.onEvent(evt));
     this.zongji.on('error', (err: Error) => {
       this.failure = err;
@@ -99,9 +108,24 @@ export class BinlogStream {
       tableId: number;
       tableMap: Record<number, { tableName: string; parentSchema: string }>;
       rows: unknown[];
+      numberOfColumns: number;
+      columns_present_bitmap?: Buffer;
+      columns_present_bitmap2?: Buffer;
     };
     const meta = e.tableMap[e.tableId];
     if (!meta || meta.parentSchema !== this.options.database) return;
+    // A session with binlog_row_image=MINIMAL or NOBLOB leaves columns out of
+    // its row images; the reader would show them as NULL.
+    for (const bitmap of [e.columns_present_bitmap, e.columns_present_bitmap2]) {
+      if (bitmap && !allColumnsPresent(bitmap, e.numberOfColumns)) {
+        this.failure = new PipeValidationError(
+          `the binlog holds a partial row image for table "${meta.tableName}" (a session wrote with binlog_row_image other than FULL); ` +
+            'rows cannot be replicated exactly from it: set binlog_row_image=FULL for every writer, then resync the pipe',
+        );
+        this.wake();
+        return;
+      }
+    }
     const name = evt.getEventName();
     for (const r of e.rows) {
       if (name === 'updaterows') {

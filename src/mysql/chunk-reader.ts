@@ -1,5 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
+import type { KeyTuple, ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
 import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
 import { rangeWhere, toKeyValue } from './key-range.js';
 
@@ -7,6 +7,16 @@ export interface Page {
   rows: Record<string, unknown>[];
   /** The key of the page's last row: where the next page starts. */
   lastKey: KeyTuple | null;
+}
+
+/**
+ * A column as the page query selects it. GEOMETRY as its stored bytes (SRID,
+ * then WKB), which the binlog also carries, rather than mysql2's parsed
+ * objects, which lose the geometry's type.
+ */
+export function selectColumn(col: ReplicatedColumn): string {
+  const name = quoteMysqlIdent(col.name);
+  return col.kind === 'geometry' ? `CAST(${name} AS BINARY) AS ${name}` : name;
 }
 
 /**
@@ -23,7 +33,7 @@ export async function readPage(
   limit: number,
 ): Promise<Page> {
   const where = rangeWhere(schema.key, after, upper);
-  const cols = schema.columns.map((c) => quoteMysqlIdent(c.name)).join(', ');
+  const cols = schema.columns.map(selectColumn).join(', ');
   const order = schema.key.map(quoteMysqlIdent).join(', ');
   const [rows] = await conn.query<RowDataPacket[]>(
     `SELECT ${cols} FROM ${qualifiedMysqlTable(database, schema.table)} WHERE ${where.sql} ORDER BY ${order} LIMIT ${Number(limit)}`,
@@ -31,4 +41,13 @@ export async function readPage(
   );
   const last = rows[rows.length - 1];
   return { rows, lastKey: last ? schema.key.map((k) => toKeyValue(last[k])) : null };
+}
+
+/** InnoDB's estimate of a row's size in bytes (0 when it has none yet). */
+export async function averageRowBytes(conn: Connection, database: string, table: string): Promise<number> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    'SELECT AVG_ROW_LENGTH AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [database, table],
+  );
+  return Number(rows[0]?.n ?? 0);
 }

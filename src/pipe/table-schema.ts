@@ -16,7 +16,11 @@ export type ValueKind =
   | 'datetime'
   | 'time'
   | 'year'
-  | 'json';
+  | 'json'
+  | 'geometry'
+  | 'uuid'
+  | 'ipv4'
+  | 'ipv6';
 
 export interface ReplicatedColumn {
   name: string;

@@ -1,0 +1,268 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RowDataPacket } from 'mysql2/promise';
+import { TestWorld, type RunningWorker } from './helpers/stack.js';
+import { expectStatus, waitCaughtUp } from './helpers/pipes.js';
+import { qualifiedChTable, quoteChIdent } from '../src/clickhouse/quote.js';
+
+/**
+ * Every MySQL/MariaDB type the README's type table lists, filled with edge
+ * values, arrives as the expected ClickHouse value — by the initial load and,
+ * for the same values written again under new keys, by CDC — and survives
+ * UPDATE and DELETE.
+ *
+ * Each column lists, per edge row, the SQL that writes the value and the
+ * ClickHouse value expected (as toString(), or hex() for bytes; null = NULL).
+ */
+interface Column {
+  name: string;
+  type: string;
+  /** How the destination value is read as text. */
+  read?: 'hex';
+  rows: [sql: string, expected: string | null][];
+}
+
+const MIB16 = 16 * 1024 * 1024;
+const EMOJI_255 = '😀'.repeat(255);
+const LATIN1 = 'Ça coûte 5 € — naïve';
+const ESCAPES = "quote ' backslash \\ tab \t newline \n NUL \0 end";
+
+const columns: Column[] = [
+  { name: 'ti', type: 'TINYINT', rows: [['-128', '-128'], ['127', '127'], ['0', '0'], ['NULL', null], ['-1', '-1']] },
+  { name: 'tiu', type: 'TINYINT UNSIGNED', rows: [['0', '0'], ['255', '255'], ['0', '0'], ['NULL', null], ['1', '1']] },
+  { name: 'bo', type: 'BOOL', rows: [['0', '0'], ['1', '1'], ['-128', '-128'], ['NULL', null], ['127', '127']] },
+  { name: 'si', type: 'SMALLINT', rows: [['-32768', '-32768'], ['32767', '32767'], ['0', '0'], ['NULL', null], ['-2', '-2']] },
+  { name: 'siu', type: 'SMALLINT UNSIGNED', rows: [['0', '0'], ['65535', '65535'], ['0', '0'], ['NULL', null], ['2', '2']] },
+  { name: 'mi', type: 'MEDIUMINT', rows: [['-8388608', '-8388608'], ['8388607', '8388607'], ['0', '0'], ['NULL', null], ['3', '3']] },
+  { name: 'miu', type: 'MEDIUMINT UNSIGNED', rows: [['0', '0'], ['16777215', '16777215'], ['0', '0'], ['NULL', null], ['3', '3']] },
+  { name: 'i', type: 'INT', rows: [['-2147483648', '-2147483648'], ['2147483647', '2147483647'], ['0', '0'], ['NULL', null], ['4', '4']] },
+  { name: 'iu', type: 'INT UNSIGNED', rows: [['0', '0'], ['4294967295', '4294967295'], ['0', '0'], ['NULL', null], ['4', '4']] },
+  {
+    name: 'bi',
+    type: 'BIGINT',
+    rows: [['-9223372036854775808', '-9223372036854775808'], ['9223372036854775807', '9223372036854775807'], ['0', '0'], ['NULL', null], ['9007199254740993', '9007199254740993']],
+  },
+  {
+    name: 'biu',
+    type: 'BIGINT UNSIGNED',
+    rows: [['0', '0'], ['18446744073709551615', '18446744073709551615'], ['0', '0'], ['NULL', null], ['9007199254740993', '9007199254740993']],
+  },
+  {
+    name: 'd65',
+    type: 'DECIMAL(65,30)',
+    rows: [
+      ['-99999999999999999999999999999999999.999999999999999999999999999999', '-99999999999999999999999999999999999.999999999999999999999999999999'],
+      ['99999999999999999999999999999999999.999999999999999999999999999999', '99999999999999999999999999999999999.999999999999999999999999999999'],
+      ['0', '0'],
+      ['NULL', null],
+      ['12345678901234567890123456789012345.123456789012345678901234567891', '12345678901234567890123456789012345.123456789012345678901234567891'],
+    ],
+  },
+  { name: 'd', type: 'DECIMAL(12,2) UNSIGNED', rows: [['0.01', '0.01'], ['9999999999.99', '9999999999.99'], ['0', '0'], ['NULL', null], ['1.10', '1.1']] },
+  { name: 'f', type: 'FLOAT', rows: [['-3.40282e38', '-3.40282e38'], ['3.40282e38', '3.40282e38'], ['0', '0'], ['NULL', null], ['0.1', '0.1']] },
+  {
+    name: 'db',
+    type: 'DOUBLE',
+    rows: [['-1.7976931348623157e308', '-1.7976931348623157e308'], ['1.7976931348623157e308', '1.7976931348623157e308'], ['0', '0'], ['NULL', null], ['2.2250738585072014e-308', '2.2250738585072014e-308']],
+  },
+  { name: 'b1', type: 'BIT(1)', rows: [["b'0'", '0'], ["b'1'", '1'], ["b'0'", '0'], ['NULL', null], ["b'1'", '1']] },
+  { name: 'b64', type: 'BIT(64)', rows: [["b'0'", '0'], ['0xFFFFFFFFFFFFFFFF', '18446744073709551615'], ["b'0'", '0'], ['NULL', null], ['0x8000000000000001', '9223372036854775809']] },
+  { name: 'c', type: 'CHAR(10)', rows: [["''", ''], ["'ten chars!'", 'ten chars!'], ["'a  '", 'a'], ['NULL', null], ["'ÿ😀'", 'ÿ😀']] },
+  { name: 'vc', type: 'VARCHAR(255)', rows: [["''", ''], [`'${EMOJI_255}'`, EMOJI_255], ["' '", ' '], ['NULL', null], ['?', ESCAPES]] },
+  { name: 'tx', type: 'TEXT', rows: [["''", ''], ["'emoji 😀 and 𝄞 and 中文'", 'emoji 😀 and 𝄞 and 中文'], ["'\\r\\n'", '\r\n'], ['NULL', null], ['?', ESCAPES]] },
+  { name: 'l1', type: 'VARCHAR(40) CHARACTER SET latin1', rows: [["''", ''], ['?', LATIN1], ["'ÿ'", 'ÿ'], ['NULL', null], ["'abc'", 'abc']] },
+  { name: 'l1t', type: 'TEXT CHARACTER SET latin1', rows: [["''", ''], ['?', LATIN1], ["'Ü'", 'Ü'], ['NULL', null], ['?', ESCAPES]] },
+  { name: 'bn', type: 'BINARY(4)', read: 'hex', rows: [['0x00', '00000000'], ['0xFFFFFFFF', 'FFFFFFFF'], ["''", '00000000'], ['NULL', null], ['0x5C27', '5C270000']] },
+  { name: 'vb', type: 'VARBINARY(16)', read: 'hex', rows: [["''", ''], ['0x00FF7F80275C0A0D090022E282AC', '00FF7F80275C0A0D090022E282AC'], ['0x00', '00'], ['NULL', null], ['0xC328', 'C328']] },
+  // The 16 MiB value is checked by length and MD5 below.
+  { name: 'bl', type: 'LONGBLOB', read: 'hex', rows: [["''", ''], [`REPEAT(0x00FF275C, ${MIB16 / 4})`, 'big'], ['0x00', '00'], ['NULL', null], ['0xFFFE', 'FFFE']] },
+  { name: 'dt', type: 'DATE', rows: [["'1000-01-01'", '1900-01-01'], ["'9999-12-31'", '2299-12-31'], ["'0000-00-00'", null], ['NULL', null], ["'2024-02-29'", '2024-02-29']] },
+  {
+    name: 'dtn',
+    type: 'DATE NOT NULL',
+    rows: [["'1900-01-01'", '1900-01-01'], ["'2299-12-31'", '2299-12-31'], ["'0000-00-00'", '1970-01-01'], ["'1970-01-01'", '1970-01-01'], ["'2024-00-00'", '1970-01-01']],
+  },
+  {
+    name: 'dtm',
+    type: 'DATETIME',
+    rows: [["'1000-01-01 00:00:00'", '1000-01-01 00:00:00'], ["'9999-12-31 23:59:59'", '9999-12-31 23:59:59'], ["'0000-00-00 00:00:00'", null], ['NULL', null], ["'2024-02-29 12:34:56'", '2024-02-29 12:34:56']],
+  },
+  {
+    name: 'dtm6',
+    type: 'DATETIME(6)',
+    rows: [
+      ["'1000-01-01 00:00:00.000000'", '1000-01-01 00:00:00.000000'],
+      ["'9999-12-31 23:59:59.999999'", '9999-12-31 23:59:59.999999'],
+      ["'2000-01-01 00:00:00.000001'", '2000-01-01 00:00:00.000001'],
+      ['NULL', null],
+      ["'2024-02-29 12:34:56.123456'", '2024-02-29 12:34:56.123456'],
+    ],
+  },
+  {
+    name: 'ts',
+    type: 'TIMESTAMP NULL',
+    rows: [["'1970-01-01 00:00:01'", '1970-01-01 00:00:01'], ["'2038-01-19 03:14:07'", '2038-01-19 03:14:07'], ["'0000-00-00 00:00:00'", null], ['NULL', null], ["'2024-02-29 12:34:56'", '2024-02-29 12:34:56']],
+  },
+  {
+    name: 'ts3',
+    type: 'TIMESTAMP(3) NULL',
+    rows: [["'1970-01-01 00:00:01.000'", '1970-01-01 00:00:01.000'], ["'2038-01-19 03:14:07.999'", '2038-01-19 03:14:07.999'], ["'2001-02-03 04:05:06.007'", '2001-02-03 04:05:06.007'], ['NULL', null], ["'2024-02-29 12:34:56.5'", '2024-02-29 12:34:56.500']],
+  },
+  { name: 'tm', type: 'TIME', rows: [["'-838:59:59'", '-838:59:59'], ["'838:59:59'", '838:59:59'], ["'00:00:00'", '00:00:00'], ['NULL', null], ["'-00:00:01'", '-00:00:01']] },
+  {
+    name: 'tm6',
+    type: 'TIME(6)',
+    rows: [["'-838:59:59.000000'", '-838:59:59.000000'], ["'838:59:59.000000'", '838:59:59.000000'], ["'-00:00:00.000001'", '-00:00:00.000001'], ['NULL', null], ["'25:00:00.5'", '25:00:00.500000']],
+  },
+  { name: 'y', type: 'YEAR', rows: [['1901', '1901'], ['2155', '2155'], ['0', '0'], ['NULL', null], ['2024', '2024']] },
+  {
+    name: 'j',
+    type: 'JSON',
+    rows: [["'[]'", '[]'], [`'{"k": [1, 2.50, "x", null, true], "nested": {"a": "😀"}, "big": 18446744073709551615}'`, '{"k": [1, 2.50, "x", null, true], "nested": {"a": "😀"}, "big": 18446744073709551615}'], ["'null'", 'null'], ['NULL', null], ['\'{"q": "it\\\'s"}\'', '{"q": "it\'s"}']],
+  },
+  { name: 'e', type: "ENUM('small','medium','large','😀')", rows: [["'small'", 'small'], ["'😀'", '😀'], ["''", ''], ['NULL', null], ["'medium'", 'medium']] },
+  { name: 's', type: "SET('a','b','c')", rows: [["''", ''], ["'a,b,c'", 'a,b,c'], ["'b'", 'b'], ['NULL', null], ["'c,a'", 'a,c']] },
+  {
+    name: 'g',
+    type: 'GEOMETRY',
+    read: 'hex',
+    rows: [
+      ["ST_GeomFromText('POINT(1 2)')", '000000000101000000000000000000F03F0000000000000040'],
+      ["ST_GeomFromText('LINESTRING(0 0, 1.5 -2)', 4326)", 'E610000001020000000200000000000000000000000000000000000000000000000000F83F00000000000000C0'],
+      ["ST_GeomFromText('MULTIPOINT(0 0, 1 1)')", '000000000104000000020000000101000000000000000000000000000000000000000101000000000000000000F03F000000000000F03F'],
+      ['NULL', null],
+      ["ST_GeomFromText('POLYGON((0 0, 1 0, 1 1, 0 0))')", '000000000103000000010000000400000000000000000000000000000000000000000000000000F03F0000000000000000000000000000F03F000000000000F03F00000000000000000000000000000000'],
+    ],
+  },
+  {
+    name: 'u',
+    type: 'UUID',
+    rows: [
+      ["'00000000-0000-0000-0000-000000000000'", '00000000-0000-0000-0000-000000000000'],
+      ["'ffffffff-ffff-ffff-ffff-ffffffffffff'", 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
+      ["'123e4567-e89b-12d3-a456-426614174000'", '123e4567-e89b-12d3-a456-426614174000'],
+      ['NULL', null],
+      ["'01890a5d-ac96-774b-bcce-b302099a8057'", '01890a5d-ac96-774b-bcce-b302099a8057'],
+    ],
+  },
+  { name: 'i6', type: 'INET6', rows: [["'::'", '::'], ["'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'", 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'], ["'::ffff:1.2.3.4'", '::ffff:1.2.3.4'], ['NULL', null], ["'2001:db8::1'", '2001:db8::1']] },
+  { name: 'i4', type: 'INET4', rows: [["'0.0.0.0'", '0.0.0.0'], ["'255.255.255.255'", '255.255.255.255'], ["'10.0.0.1'", '10.0.0.1'], ['NULL', null], ["'192.168.1.1'", '192.168.1.1']] },
+];
+
+const ROWS = 5;
+/** CDC copies of the edge rows have this key offset. */
+const CDC = 1000;
+
+/** A row's values as SQL, with the bound values for the '?' placeholders. */
+function rowSql(r: number): { sql: string; params: string[] } {
+  const params: string[] = [];
+  const values = columns.map((c) => {
+    const [sql, expected] = c.rows[r]!;
+    if (sql === '?') params.push(expected!);
+    return sql;
+  });
+  return { sql: `(${r + 1}, ${values.join(', ')})`, params };
+}
+
+const readExpr = (c: Column) => (c.read === 'hex' ? `hex(${quoteChIdent(c.name)})` : `toString(${quoteChIdent(c.name)})`);
+
+describe('type matrix: every type, by the initial load and by CDC', () => {
+  let world: TestWorld;
+  let worker: RunningWorker;
+  const pipe = 'types';
+  const dst = () => `dst_${world.id}`;
+
+  /** The destination's rows (FINAL), each column as text, by key. */
+  async function destinationRows(where = '1'): Promise<Map<number, (string | null)[]>> {
+    const rows = await world.destination().query<{ id: number; v: (string | null)[] }>(
+      `SELECT id, [${columns.map((c) => (c.name === 'bl' ? `if(length(bl) > 1000, 'big', hex(bl))` : readExpr(c))).join(', ')}] AS v ` +
+        `FROM ${qualifiedChTable(dst(), 'types')} FINAL WHERE ${where} ORDER BY id`,
+    );
+    return new Map(rows.map((r) => [Number(r.id), r.v]));
+  }
+
+  function assertRow(got: (string | null)[] | undefined, sourceRow: number, label: string) {
+    assert.ok(got, `${label}: row missing`);
+    const diffs = columns
+      .map((c, i) => ({ c, want: c.rows[sourceRow]![1], have: got[i] }))
+      .filter((d) => d.want !== d.have)
+      .map((d) => `${d.c.name} (${d.c.type}): expected ${JSON.stringify(d.want)}, got ${JSON.stringify(d.have)}`);
+    assert.deepEqual(diffs, [], `${label}:\n${diffs.join('\n')}`);
+  }
+
+  before(async () => {
+    world = await TestWorld.create('types');
+    await world.root.query("SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'"); // zero dates and '' in ENUM allowed
+    await world.root.query(`CREATE TABLE types (id INT PRIMARY KEY, ${columns.map((c) => `\`${c.name}\` ${c.type}`).join(', ')})`);
+    for (let r = 0; r < ROWS; r++) {
+      const { sql, params } = rowSql(r);
+      await world.root.query(`INSERT INTO types VALUES ${sql}`, params);
+    }
+    worker = await world.startWorker();
+    await world.client.create(world.config({ name: pipe, destination: { database: dst() }, tables: ['types'], settings: { syncIntervalSeconds: 1 } }));
+    await expectStatus(world, pipe, 'Running', 120_000);
+    // The same values again, written by CDC under new keys.
+    await world.root.query(`INSERT INTO types SELECT id + ${CDC}, ${columns.map((c) => `\`${c.name}\``).join(', ')} FROM types WHERE id <= ${ROWS}`);
+    await waitCaughtUp(world, pipe, 120_000);
+  });
+
+  after(async () => {
+    await world.client.drop(pipe).catch(() => undefined);
+    await worker?.stop();
+    await world?.close();
+  });
+
+  it('the initial load writes every edge value as expected', async () => {
+    const got = await destinationRows(`id <= ${ROWS}`);
+    for (let r = 0; r < ROWS; r++) assertRow(got.get(r + 1), r, `snapshot row ${r + 1}`);
+  });
+
+  it('CDC writes the same values, byte for byte, as the initial load', async () => {
+    const got = await destinationRows(`id > ${CDC}`);
+    for (let r = 0; r < ROWS; r++) assertRow(got.get(CDC + r + 1), r, `CDC row ${CDC + r + 1}`);
+    // Whole-row identity (every byte of the stored values), not only the text forms compared above.
+    const rowHash = `hex(MD5(toString(tuple(${columns.map((c) => quoteChIdent(c.name)).join(', ')}))))`;
+    const hashes = await world.destination().query<{ id: number; h: string }>(
+      `SELECT id % ${CDC} AS id, ${rowHash} AS h FROM ${qualifiedChTable(dst(), 'types')} FINAL ORDER BY id, h`,
+    );
+    const byRow = new Map<number, string[]>();
+    for (const { id, h } of hashes) byRow.set(Number(id), [...(byRow.get(Number(id)) ?? []), h]);
+    assert.equal(byRow.size, ROWS);
+    for (const [id, pair] of byRow) assert.equal(new Set(pair).size, 1, `row ${id}: snapshot and CDC copies differ`);
+  });
+
+  it('keeps the 16 MiB BLOB exactly', async () => {
+    const [[src]] = await world.root.query<RowDataPacket[]>('SELECT LENGTH(bl) AS n, MD5(bl) AS md5 FROM types WHERE id = 2');
+    const rows = await world.destination().query<{ id: number; n: string; md5: string }>(
+      `SELECT id, length(bl) AS n, lower(hex(MD5(bl))) AS md5 FROM ${qualifiedChTable(dst(), 'types')} FINAL WHERE id IN (2, ${CDC + 2}) ORDER BY id`,
+    );
+    assert.equal(Number(src?.n), MIB16);
+    assert.deepEqual(
+      rows.map((r) => [Number(r.n), r.md5]),
+      [
+        [MIB16, src?.md5],
+        [MIB16, src?.md5],
+      ],
+    );
+  });
+
+  it('follows UPDATE and DELETE of every type', async () => {
+    // Each CDC row takes the values of the next edge row, column by column.
+    await world.root.query('CREATE TEMPORARY TABLE edge AS SELECT * FROM types WHERE id <= 5');
+    await world.root.query(
+      `UPDATE types t JOIN edge e ON e.id = (t.id - ${CDC}) % ${ROWS} + 1 SET ${columns.map((c) => `t.\`${c.name}\` = e.\`${c.name}\``).join(', ')} WHERE t.id > ${CDC}`,
+    );
+    await world.root.query(`DELETE FROM types WHERE id IN (${CDC + 1}, ${CDC + 4})`);
+    await waitCaughtUp(world, pipe, 120_000);
+    const got = await destinationRows(`id > ${CDC}`);
+    assert.deepEqual([...got.keys()], [CDC + 2, CDC + 3, CDC + 5]);
+    for (const id of [2, 3, 5]) assertRow(got.get(CDC + id), id % ROWS, `updated row ${CDC + id}`);
+    const deleted = await world.destination().query<{ id: number }>(
+      `SELECT id FROM ${qualifiedChTable(dst(), 'types')} WHERE _peerdb_is_deleted = 1 ORDER BY id`,
+    );
+    assert.deepEqual(
+      deleted.map((r) => Number(r.id)),
+      [CDC + 1, CDC + 4],
+    );
+  });
+});
