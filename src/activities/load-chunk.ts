@@ -10,6 +10,7 @@ import { insertColumns } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
 import { withSource } from '../mysql/source-connector.js';
 import { keepAlive } from './keep-alive.js';
+import { pullChunk } from './pull-chunk.js';
 
 export interface LoadChunkInput {
   source: SourceConfig;
@@ -24,10 +25,14 @@ export interface LoadChunkInput {
   pageSize: number;
   /** This chunk's share of the source-wide rate limit, if any. */
   maxRowsPerSecond?: number;
+  /** 'pull': ClickHouse reads the chunk itself where it can (see clickhouse/mysql-pull.ts). */
+  loadMode?: 'stream' | 'pull';
 }
 
 export interface LoadChunkResult {
   rows: number;
+  /** ClickHouse read the chunk itself (pull load mode). */
+  pulled?: boolean;
 }
 
 /** What a chunk heartbeats after each page ClickHouse has acknowledged. */
@@ -54,6 +59,11 @@ export function loadChunkActivity(deps: ActivityDeps) {
   return async function loadChunk(input: LoadChunkInput): Promise<LoadChunkResult> {
     const ctx = Context.current();
     const resumed = ctx.info.heartbeatDetails as ChunkProgress | undefined;
+    // A rate limit needs the page-by-page pace of the streaming mode.
+    if (input.loadMode === 'pull' && !input.maxRowsPerSecond && !resumed) {
+      const pulled = await pullChunk(deps, input);
+      if (pulled) return pulled;
+    }
     let after = resumed?.after ?? input.chunk.lower;
     let rows = resumed?.rows ?? 0;
     const columns = insertColumns(input.schema);

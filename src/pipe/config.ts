@@ -58,6 +58,14 @@ export const pipeConfigSchema = z
           .string()
           .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must use only letters, digits, _ . -')
           .optional(),
+        /**
+         * host:port at which ClickHouse reaches the source, for the pull load
+         * mode, when it differs from the worker's view (e.g. another network).
+         */
+        addressForClickHouse: z
+          .string()
+          .regex(/^[A-Za-z0-9_.:\[\]-]+:\d{1,5}$/, 'must be host:port')
+          .optional(),
         /** A distinct replication client id; derived from the pipe name when absent. */
         serverId: intSetting(2, 4_294_967_295).optional(),
       })
@@ -77,6 +85,12 @@ export const pipeConfigSchema = z
         ),
         snapshotParallelThreads: intSetting(1, 64).default(DEFAULT_SETTINGS.snapshotParallelThreads),
         snapshotTablesInParallel: intSetting(1, 64).default(DEFAULT_SETTINGS.snapshotTablesInParallel),
+        /**
+         * How the initial load and resync move rows: 'stream' reads them in
+         * the worker and writes them to ClickHouse; 'pull' has ClickHouse read
+         * each chunk from the source itself (mysql() table function).
+         */
+        loadMode: z.enum(['stream', 'pull'], { error: "must be 'stream' or 'pull'" }).default('stream'),
         /** Caps the rows per second an initial load or resync reads from the source. */
         maxRowsPerSecond: intSetting(1, 1_000_000_000).optional(),
       })

@@ -19,6 +19,8 @@ export interface InitialLoadStats {
   rowsLoaded: number;
   chunksDone: number;
   chunksTotal: number;
+  /** Chunks ClickHouse read from the source itself (pull load mode). */
+  chunksPulled?: number;
   /** ISO time the table's load started, or null before it starts. */
   startedAt: string | null;
   /** Milliseconds from start to finish (or to now while loading). */

@@ -70,9 +70,11 @@ export async function loadTables(plan: SnapshotPlan): Promise<void> {
         loadId: plan.loadId,
         pageSize: Math.min(MAX_PAGE_ROWS, settings.snapshotRowsPerPartition),
         maxRowsPerSecond: perChunkRate,
+        loadMode: settings.loadMode,
       });
       load.rowsLoaded += result.rows;
       load.chunksDone++;
+      if (result.pulled) load.chunksPulled = (load.chunksPulled ?? 0) + 1;
       updateRate();
     });
     updateRate();
