@@ -34,6 +34,7 @@ test('defaults follow ClickPipes and tables may be plain names', () => {
     snapshotRowsPerPartition: 100_000,
     snapshotParallelThreads: 4,
     snapshotTablesInParallel: 1,
+    loadMode: 'stream',
   });
   assert.equal(cfg.cdc, true);
   assert.deepEqual(cfg.tables[0], { name: 'customers', excludeColumns: [] });
@@ -41,6 +42,7 @@ test('defaults follow ClickPipes and tables may be plain names', () => {
 });
 
 const cases: [string, Record<string, any>, RegExp][] = [
+  ['unknown load mode', withChange((c) => (c.settings = { loadMode: 'fast' })), /^settings\.loadMode: must be 'stream' or 'pull'$/],
   ['missing name', withChange((c) => delete c.name), /^name: is required$/],
   ['bad name', withChange((c) => (c.name = 'has space')), /^name: must start with a letter or digit/],
   ['missing source user', withChange((c) => delete c.source.user), /^source\.user: is required$/],

@@ -13,6 +13,7 @@ export const DEFAULT_SETTINGS = {
   snapshotRowsPerPartition: 100_000,
   snapshotParallelThreads: 4,
   snapshotTablesInParallel: 1,
+  loadMode: 'stream',
 } as const;
 
 const columnName = z.string().min(1, 'must not be empty').max(64, 'is longer than 64 characters');
@@ -90,7 +91,7 @@ export const pipeConfigSchema = z
          * the worker and writes them to ClickHouse; 'pull' has ClickHouse read
          * each chunk from the source itself (mysql() table function).
          */
-        loadMode: z.enum(['stream', 'pull'], { error: "must be 'stream' or 'pull'" }).default('stream'),
+        loadMode: z.enum(['stream', 'pull'], { error: "must be 'stream' or 'pull'" }).default(DEFAULT_SETTINGS.loadMode),
         /** Caps the rows per second an initial load or resync reads from the source. */
         maxRowsPerSecond: intSetting(1, 1_000_000_000).optional(),
       })
