@@ -60,8 +60,16 @@ export class BinlogStream {
     // GEOMETRY as stored bytes, as the initial load reads it (see patches/).
     (this.zongji as unknown as { geometryAsBuffer: boolean }).geometryAsBuffer = true;
     this.zongji.on('binlog', (evt: AnyBinlogEvent) => this.onEvent(evt));
-    this.zongji.on('error', (err: Error) => {
-      this.failure = err;
+    this.zongji.on('error', (err: Error & { errno?: number }) => {
+      // ER_MASTER_FATAL_ERROR_READING_BINLOG: the position is gone (purged
+      // binlog, a reset server). Retrying cannot help; a resync can.
+      this.failure =
+        err.errno === 1236
+          ? new PipeValidationError(
+              `the source's binlog no longer holds position ${options.from.file}:${options.from.pos} (purged, or the server was reset): ` +
+                `changes since then cannot be read; resync the pipe (server said: ${err.message})`,
+            )
+          : err;
       this.wake();
     });
   }
