@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
+import { localTlsFiles } from './tls.js';
 import { commandExists, portOpen, startDetached, stopPid, stopStale, waitForPort, type Service } from './processes.js';
 
 export interface MariadbOptions {
@@ -62,6 +63,7 @@ export async function startMariadb(opts: MariadbOptions): Promise<Service> {
     );
     if (r.status !== 0) throw new Error(`mariadb-install-db failed: ${r.stderr || r.stdout}`);
   }
+  const tls = localTlsFiles(join(opts.dir, 'tls'));
   if (asRoot) spawnSync('chown', ['-R', 'mysql:mysql', opts.dir]);
   const log = join(opts.dir, 'error.log');
   const pid = startDetached(
@@ -75,6 +77,9 @@ export async function startMariadb(opts: MariadbOptions): Promise<Service> {
       `--pid-file=${join(opts.dir, 'mariadb.pid')}`,
       `--log-bin=${join(opts.dir, 'binlog')}`,
       `--log-error=${log}`,
+      `--ssl-ca=${tls.ca}`,
+      `--ssl-cert=${tls.cert}`,
+      `--ssl-key=${tls.key}`,
       ...SERVER_FLAGS,
     ],
     join(opts.dir, 'start.log'),

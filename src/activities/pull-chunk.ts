@@ -19,7 +19,8 @@ const UTC_ZONES = /^(\+00:00|UTC|GMT|Etc\/UTC|Etc\/GMT|Universal|Zulu)$/i;
  */
 export async function pullChunk(deps: ActivityDeps, input: LoadChunkInput): Promise<LoadChunkResult | null> {
   const { schema, chunk, source } = input;
-  if (!pullable(schema)) return null;
+  // ClickHouse's mysql() has no TLS settings: a TLS source is streamed.
+  if (!pullable(schema) || source.tls) return null;
   const ctx = Context.current();
   const stopKeepAlive = keepAlive(ctx, () => ({ pulling: chunk.index }));
   try {

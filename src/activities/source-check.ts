@@ -7,6 +7,8 @@ import { binlogProblems } from '../mysql/source-check.js';
 import type { ActivityDeps } from './deps.js';
 import { failFastOnValidation } from './failures.js';
 
+const REFUSALS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'HANDSHAKE_SSL_ERROR', 'HANDSHAKE_NO_SSL_SUPPORT']);
+
 /** Opens the source, turning "cannot log in" into a validation error. */
 async function openCheckedSource(deps: ActivityDeps, config: PipeConfig): Promise<Connection> {
   const { source } = config;
@@ -15,10 +17,10 @@ async function openCheckedSource(deps: ActivityDeps, config: PipeConfig): Promis
   } catch (err) {
     const e = err as { code?: string; message: string };
     const where = `${source.user}@${source.host}:${source.port}/${source.database}`;
-    if (e.code === 'ER_ACCESS_DENIED_ERROR' || e.code === 'ER_DBACCESS_DENIED_ERROR' || e.code === 'ER_BAD_DB_ERROR') {
-      throw new PipeValidationError(`cannot connect to the source ${where}: ${e.message}`);
-    }
-    throw new Error(`cannot connect to the source ${where}: ${e.code ?? e.message}`);
+    const reason = e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
+    // Refusals that retries cannot change: fail at once, with the server's reason.
+    if (REFUSALS.has(e.code ?? '')) throw new PipeValidationError(`cannot connect to the source ${where}: ${reason}`);
+    throw new Error(`cannot connect to the source ${where}: ${reason}`);
   }
 }
 

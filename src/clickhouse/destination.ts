@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -30,6 +31,8 @@ export interface DestinationOptions {
   password?: string;
   /** The embedded engine's data directory. */
   embeddedPath?: string;
+  /** PEM file of the CA that signed an https:// server's certificate. */
+  caCertFile?: string;
 }
 
 /** Reads destination options from the worker's environment. */
@@ -39,6 +42,7 @@ export function destinationOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
     username: env.CLICKHOUSE_USER || undefined,
     password: env.CLICKHOUSE_PASSWORD || undefined,
     embeddedPath: env.PIPES_CHDB_PATH || '.data/chdb',
+    caCertFile: env.CLICKHOUSE_CA_CERT || undefined,
   };
 }
 
@@ -82,6 +86,7 @@ export function createDestination(options: DestinationOptions): Destination {
       username: options.username ?? 'default',
       password: options.password ?? '',
       request_timeout: 600_000,
+      ...(options.caCertFile ? { tls: { ca_cert: readFileSync(options.caCertFile) } } : {}),
     });
   } else {
     kind = 'embedded';

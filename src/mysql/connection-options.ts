@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'mysql2';
 import type { PipeConfig } from '../pipe/config.js';
 
@@ -25,5 +26,16 @@ export function sourceConnectionOptions(source: SourceConfig, password: string):
     multipleStatements: false,
     // JSON as the server's own text, not re-serialised by JSON.parse.
     jsonStrings: true,
+    ssl: tlsOptions(source.tls),
+  };
+}
+
+/** mysql2's TLS options (used by the binlog reader too) from the pipe's `source.tls`. */
+function tlsOptions(tls: SourceConfig['tls']): ConnectionOptions['ssl'] {
+  if (!tls) return undefined;
+  if (tls === true) return { rejectUnauthorized: true };
+  return {
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(tls.caFile ? { ca: readFileSync(tls.caFile, 'utf8') } : {}),
   };
 }

@@ -67,6 +67,21 @@ export const pipeConfigSchema = z
           .string()
           .regex(/^[A-Za-z0-9_.:\[\]-]+:\d{1,5}$/, 'must be host:port')
           .optional(),
+        /**
+         * TLS to the source: true (verified against the system's CAs), or
+         * a CA file (PEM, read by the worker) and whether to verify.
+         */
+        tls: z
+          .union([
+            z.boolean({ error: 'must be true, false or {caFile, rejectUnauthorized}' }),
+            z
+              .object({
+                caFile: z.string().min(1, 'must not be empty').optional(),
+                rejectUnauthorized: z.boolean({ error: 'must be true or false' }).default(true),
+              })
+              .strict(),
+          ])
+          .optional(),
         /** A distinct replication client id; derived from the pipe name when absent. */
         serverId: intSetting(2, 4_294_967_295).optional(),
       })
