@@ -61,6 +61,10 @@ describe('pipectl', () => {
     assertOneLine(await pipectl(['status', 'no-such-pipe'], env), 2, /^pipectl: no running pipe named "no-such-pipe"$/);
   });
 
+  it('refuses to resync a pipe that does not exist, in one line', async () => {
+    assertOneLine(await pipectl(["resync", "no-such-pipe", "--yes"], env), 2, /^pipectl: resync of pipe no-such-pipe refused: no running pipe named "no-such-pipe"$/);
+  });
+
   it('says so in one line when the Temporal server cannot be reached', async () => {
     const r = await pipectl(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     assertOneLine(r, 2, /^pipectl: cannot reach the Temporal server at 127\.0\.0\.1:1/);
@@ -70,6 +74,8 @@ describe('pipectl', () => {
     assertOneLine(await pipectl(['create', '--file', join(dir, 'missing.json')], env), 2, /cannot read .*missing\.json: no such file/);
     writeFileSync(join(dir, 'broken.json'), '{ "name": ');
     assertOneLine(await pipectl(['create', '--file', join(dir, 'broken.json')], env), 2, /broken\.json is not valid JSON/);
+    writeFileSync(join(dir, 'broken.yaml'), 'name: [unclosed\n  tables: {\n');
+    assertOneLine(await pipectl(['create', '--file', join(dir, 'broken.yaml')], env), 2, /broken\.yaml is not valid YAML/);
     writeFileSync(join(dir, 'bad.yaml'), 'name: x\nsource: {user: u, database: d}\ndestination: {database: d}\ntables: [a]\nsettings: {pullBatchSize: -1}\n');
     assertOneLine(await pipectl(['create', '--file', join(dir, 'bad.yaml')], env), 2, /^pipectl: settings\.pullBatchSize: must be at least 1$/);
   });

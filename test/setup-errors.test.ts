@@ -77,6 +77,18 @@ describe('setup refuses a source it cannot replicate, by name', () => {
     }
   });
 
+  it('a binlog in STATEMENT format', async () => {
+    await world.root.query('SET GLOBAL binlog_format = STATEMENT');
+    try {
+      await expectSetupFailure({ tables: ['good'] }, /not ready for CDC: binlog_format is STATEMENT, ROW is required/);
+    } finally {
+      await world.root.query('SET GLOBAL binlog_format = ROW');
+    }
+  });
+
+  it('an unreachable host, after a few retries', () =>
+    expectSetupFailure({ tables: ['good'], source: { host: '127.0.0.1', port: 1 } }, /cannot connect to the source .*127\.0\.0\.1:1.*ECONNREFUSED/));
+
   it('a duplicate pipe name', async () => {
     const config = world.config({ name: 'twice', destination: { database: `dst_${world.id}_twice` }, tables: ['good'] });
     await world.client.create(config);
