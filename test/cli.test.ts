@@ -62,7 +62,7 @@ describe('pipectl', () => {
   });
 
   it('refuses to resync a pipe that does not exist, in one line', async () => {
-    assertOneLine(await pipectl(["resync", "no-such-pipe", "--yes"], env), 2, /^pipectl: resync of pipe no-such-pipe refused: no running pipe named "no-such-pipe"$/);
+    assertOneLine(await pipectl(['resync', 'no-such-pipe', '--yes'], env), 2, /^pipectl: resync of pipe no-such-pipe refused: no running pipe named "no-such-pipe"$/);
   });
 
   it('says so in one line when the Temporal server cannot be reached', async () => {
