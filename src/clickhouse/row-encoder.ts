@@ -108,14 +108,23 @@ export function encodeValue(col: ReplicatedColumn, value: unknown): string {
   }
 }
 
-/** Encodes one source row (column name → value) into a destination row. */
+/**
+ * Encodes one source row into a destination row: by column name (the binlog
+ * reader's objects) or by position in the schema's column order (the
+ * initial load's arrays).
+ */
 export function encodeRow(
   schema: TableSchema,
-  source: Record<string, unknown>,
+  source: Record<string, unknown> | unknown[],
   version: number,
   isDeleted: boolean,
 ): EncodedRow {
   let out = '(';
-  for (const col of schema.columns) out += encodeValue(col, source[col.name]) + ',';
+  const cols = schema.columns;
+  if (Array.isArray(source)) {
+    for (let i = 0; i < cols.length; i++) out += encodeValue(cols[i]!, source[i]) + ',';
+  } else {
+    for (const col of cols) out += encodeValue(col, source[col.name]) + ',';
+  }
   return out + version + (isDeleted ? ',1)' : ',0)');
 }
