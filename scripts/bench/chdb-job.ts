@@ -7,8 +7,9 @@ import { RssSampler } from './rss-sampler.js';
 
 export interface ChdbJobResult<T> {
   answer: T;
-  /** Peak RSS of the engine's process, in MB. */
+  /** Peak RSS of the engine's process, in MB (sampled every 200 ms), and of its anonymous memory alone. */
   peakRssMb: number;
+  peakAnonRssMb: number;
 }
 
 /** Runs a job in a fresh chdb-child process (see chdb-child.ts) and returns its answer. */
@@ -28,12 +29,13 @@ function runJob<T>(job: ChdbJob, cleanup: Cleanup, password = ''): Promise<ChdbJ
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => {
-      const peakRssMb = rss.highWaterMark();
+      const peakRssMb = rss.peakInWindow();
+      const peakAnonRssMb = rss.peakAnonInWindow();
       rss.stop();
       void unregister();
       if (code !== 0) return reject(new Error(err.trim() || `chdb job exited with ${code}`));
       try {
-        resolve({ answer: JSON.parse(out) as T, peakRssMb });
+        resolve({ answer: JSON.parse(out) as T, peakRssMb, peakAnonRssMb });
       } catch {
         reject(new Error(`chdb job answered no JSON: ${out.slice(0, 200)}`));
       }

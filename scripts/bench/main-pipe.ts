@@ -7,6 +7,7 @@ import { measureCrashWaste, type CrashResult } from './measure-crash.js';
 import { measureInitialLoad, type InitialLoadResult } from './measure-initial-load.js';
 import { measureResync, type ResyncResult } from './measure-resync.js';
 import type { Section } from './options.js';
+import { errorLine } from './output.js';
 
 export interface MainPipeResults {
   initialLoad?: InitialLoadResult;
@@ -21,7 +22,6 @@ export interface MainPipeResults {
 
 const PIPE = 'main';
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 /**
  * The sections that share one pipe on the main table, in an order that keeps
@@ -43,8 +43,8 @@ export async function runMainPipe(ctx: BenchContext, table: string, rows: number
       return await body();
     } catch (err) {
       failed = section;
-      results.errors[section] = message(err);
-      ctx.out.result(`${section}: FAILED: ${message(err)}`);
+      results.errors[section] = errorLine(err);
+      ctx.out.result(`${section}: FAILED: ${errorLine(err)}`);
       const tail = sw.worker.logTail(1_500).trim();
       if (tail) ctx.out.progress(`worker log (${sw.worker.logFile}), last lines:\n${tail}`);
       return undefined;

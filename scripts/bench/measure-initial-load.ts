@@ -17,6 +17,8 @@ export interface InitialLoadResult {
   rssBeforeMb: number;
   /** The worker's peak RSS during the load (sampled every 200 ms). */
   peakRssMb: number;
+  /** The same for anonymous memory alone (no library or file pages). */
+  peakAnonRssMb: number;
   /** The kernel's high water mark of the worker's whole life (its start included). */
   highWaterMarkMb: number;
   /** The worker's RSS once the load was done. */
@@ -54,6 +56,7 @@ export async function measureInitialLoad(
     endToEndRowsPerSecond: (load.rows * 1000) / load.endToEndMs,
     rssBeforeMb,
     peakRssMb: sw.worker.rss.peakInWindow(),
+    peakAnonRssMb: sw.worker.rss.peakAnonInWindow(),
     highWaterMarkMb: sw.worker.rss.highWaterMark(),
     rssAfterMb: sw.worker.rss.currentMb(),
     cpu: cpuUse,
@@ -63,7 +66,7 @@ export async function measureInitialLoad(
     `${opts.label}: ${count(result.rows)} rows, load phase ${seconds(load.loadMs)} = ${perSecond(result.rowsPerSecond)}; ` +
       `create → ${config.cdc ? 'Running' : 'Completed'} ${seconds(load.endToEndMs)} = ${perSecond(result.endToEndRowsPerSecond)}; ` +
       `worker RSS ${Math.round(rssBeforeMb)} MB before, peak ${Math.round(result.peakRssMb)} MB during the load ` +
-      `(high water mark ${Math.round(result.highWaterMarkMb)} MB); CPU ${formatCpu(cpuUse)}`,
+      `(anonymous ${Math.round(result.peakAnonRssMb)} MB; high water mark ${Math.round(result.highWaterMarkMb)} MB); CPU ${formatCpu(cpuUse)}`,
   );
   return result;
 }

@@ -10,8 +10,9 @@ export interface NativeCopyResult {
   rows: number;
   ms: number;
   rowsPerSecond: number;
-  /** Peak RSS of the engine's process during the copy. */
+  /** Peak RSS of the engine's process during the copy, and of its anonymous memory alone. */
   peakRssMb: number;
+  peakAnonRssMb: number;
   /** CPU seconds of the engine's process during the INSERT, and of MariaDB during the job. */
   cpu: CpuUse;
 }
@@ -27,15 +28,17 @@ export async function measureNativeCopy(ctx: BenchContext, table: string): Promi
   rmSync(path, { recursive: true, force: true });
   try {
     const mariadbCpu = cpuMeter({ mariadb: ctx.stack.mariadbPid });
-    const { answer, peakRssMb } = await nativeCopy(
+    const { answer, peakRssMb, peakAnonRssMb } = await nativeCopy(
       { path, host: '127.0.0.1', port: ctx.stack.mysqlPort, user: ctx.stack.source.user, database: BENCH_DB, table },
       ctx.stack.source.password,
       ctx.cleanup,
     );
     const cpu = { engine: Math.round(answer.cpuSeconds * 10) / 10, ...mariadbCpu() };
-    const result = { rows: answer.rows, ms: answer.ms, rowsPerSecond: (answer.rows * 1000) / answer.ms, peakRssMb, cpu };
+    const rowsPerSecond = (answer.rows * 1000) / answer.ms;
+    const result = { rows: answer.rows, ms: answer.ms, rowsPerSecond, peakRssMb, peakAnonRssMb, cpu };
     ctx.out.result(
-      `native copy: ${count(result.rows)} rows in ${seconds(result.ms)} = ${perSecond(result.rowsPerSecond)} (engine process peak RSS ${Math.round(peakRssMb)} MB; CPU ${formatCpu(cpu)})`,
+      `native copy: ${count(result.rows)} rows in ${seconds(result.ms)} = ${perSecond(rowsPerSecond)} ` +
+        `(engine process peak RSS ${Math.round(peakRssMb)} MB, anonymous ${Math.round(peakAnonRssMb)} MB; CPU ${formatCpu(cpu)})`,
     );
     return result;
   } finally {

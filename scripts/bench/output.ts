@@ -33,3 +33,6 @@ export class BenchOutput {
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export const perSecond = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
 export const count = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** An error as one line, for a progress or summary line. */
+export const errorLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
