@@ -15,6 +15,8 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
   return {
     ...values,
     peakRssBySize: m.memory?.peakRssBySize ?? null,
+    /** Peak RSS of the largest --memory-sizes table ÷ that of the smallest. */
+    peakRssGrowth: m.memory ? Math.round(m.memory.growth * 1000) / 1000 : null,
     sizes: { rows: opts.rows, cdcChanges: opts.cdcChanges, memorySizes: opts.memorySizes, rate: opts.rate },
     targets: Object.fromEntries(figs.map((f) => [f.key, { target: f.target, met: f.met, ...(f.note ? { note: f.note } : {}) }])),
     allTargetsMet: figs.every((f) => f.met !== false),
