@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BenchContext } from './bench/context.js';
 import { startBenchStack } from './bench/bench-stack.js';
 import { Cleanup } from './bench/cleanup.js';
@@ -46,6 +47,8 @@ async function main(): Promise<number> {
     const { cores, loadAverage: load } = report.machine;
     const footer = `${cores} cores, load average ${load.atStart} at the start and ${load.atEnd} at the end; ${report.date}`;
     out.final(`\n${summaryTable(figs)}\n\n${footer}\n`, report);
+    // Kept for comparing runs; the data of the run itself is removed.
+    writeFileSync(join(stack.logDir, 'last-run.json'), `${JSON.stringify(report, null, 2)}\n`);
     out.progress(`benchmark done in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`);
     return 0;
   } finally {

@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RowDataPacket } from 'mysql2/promise';
 import { parsePipeConfig, type PipeConfig } from '../../src/pipe/config.js';
 import { PipeClient } from '../../src/pipe-client.js';
 import type { BenchStack } from './bench-stack.js';
@@ -99,16 +98,5 @@ export class BenchContext {
   /** Starts counting CPU seconds of the worker, MariaDB, Temporal and this process; call the result to read them. */
   cpu(worker: WorkerProcess) {
     return cpuMeter({ worker: worker.pid, mariadb: this.stack.mariadbPid, temporal: this.stack.temporalPid, bench: process.pid });
-  }
-
-  /** MariaDB's count of rows read by statements (MySQL calls it Innodb_rows_read). */
-  async rowsRead(): Promise<number> {
-    const [r] = await this.stack.root.query<RowDataPacket[]>(
-      `SHOW GLOBAL STATUS WHERE Variable_name IN ('Rows_read', 'Innodb_rows_read')`,
-    );
-    const row = r.find((x) => x.Variable_name === 'Rows_read') ?? r[0];
-    const value = Number(row?.Value);
-    if (!Number.isFinite(value)) throw new Error('the source does not count rows read');
-    return value;
   }
 }

@@ -76,6 +76,8 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
         changesPerSecond: Math.round(main.cdcBurst.changesPerSecond),
         transaction: main.cdcBurst.transaction,
         batches: main.cdcBurst.batches,
+        binlogMb: Math.round(main.cdcBurst.binlogBytes / 1e5) / 10,
+        binlogReadFactor: Math.round(main.cdcBurst.binlogReadFactor * 100) / 100,
         peakRssMb: Math.round(main.cdcBurst.peakRssMb),
         cpuSeconds: main.cdcBurst.cpu,
         settings: CDC_SETTINGS,

@@ -2,6 +2,7 @@ import type { ChangeWriter } from './change-writer.js';
 import type { BenchContext, SectionWorker } from './context.js';
 import { count, perSecond, seconds } from './output.js';
 import { formatCpu, type CpuUse } from './process-cpu.js';
+import { binlogBytes, bytesSent } from './source-counters.js';
 
 export interface CdcBurstResult {
   changes: number;
@@ -13,6 +14,14 @@ export interface CdcBurstResult {
   /** Rows per transaction and their mix. */
   transaction: { inserts: number; updates: number; deletes: number };
   batches: number;
+  /** Bytes the burst added to the binlog. */
+  binlogBytes: number;
+  /**
+   * Bytes the source sent meanwhile (nearly all of it binlog to the pipe) ÷
+   * binlogBytes: 1 when every event is read once, more when batches read
+   * ahead and the next batch reads the same events again.
+   */
+  binlogReadFactor: number;
   peakRssMb: number;
   cpu: CpuUse;
 }
@@ -33,7 +42,9 @@ export async function measureCdcBurst(
   changesWanted: number,
 ): Promise<CdcBurstResult> {
   ctx.out.progress(`CDC burst of ${count(changesWanted)} changes on the source`);
+  const root = ctx.stack.root;
   const batchesBefore = (await sw.client.status(pipe)).cdc.batches;
+  const [binlogBefore, sentBefore] = [await binlogBytes(root), await bytesSent(root)];
   sw.worker.rss.startWindow();
   const cpu = ctx.cpu(sw.worker);
   const started = Date.now();
@@ -47,6 +58,8 @@ export async function measureCdcBurst(
   const view = await sw.client.waitCaughtUp(pipe, end, 30 * 60_000);
   const ms = Date.now() - started;
   const cpuUse = cpu();
+  const written = (await binlogBytes(root)) - binlogBefore;
+  const sent = (await bytesSent(root)) - sentBefore;
   const result: CdcBurstResult = {
     changes,
     writeMs,
@@ -54,12 +67,15 @@ export async function measureCdcBurst(
     changesPerSecond: (changes * 1000) / ms,
     transaction: MIX,
     batches: view.cdc.batches - batchesBefore,
+    binlogBytes: written,
+    binlogReadFactor: sent / written,
     peakRssMb: sw.worker.rss.peakInWindow(),
     cpu: cpuUse,
   };
   ctx.out.result(
     `CDC burst: ${count(changes)} changes (source took them in ${seconds(writeMs)}) applied in ${seconds(ms)} = ` +
-      `${perSecond(result.changesPerSecond)} in ${result.batches} batches; worker RSS peak ${Math.round(result.peakRssMb)} MB; CPU ${formatCpu(cpuUse)}`,
+      `${perSecond(result.changesPerSecond)} in ${result.batches} batches; binlog ${Math.round(written / 1e6)} MB, ` +
+      `sent ${result.binlogReadFactor.toFixed(2)}× that; worker RSS peak ${Math.round(result.peakRssMb)} MB; CPU ${formatCpu(cpuUse)}`,
   );
   return result;
 }

@@ -1,5 +1,6 @@
 import type { BenchContext, SectionWorker } from './context.js';
 import { count, seconds } from './output.js';
+import { rowsRead } from './source-counters.js';
 
 export interface CrashResult {
   tableRows: number;
@@ -30,12 +31,12 @@ export async function measureCrashWaste(
   settings: { snapshotParallelThreads: number; snapshotRowsPerPartition: number },
 ): Promise<CrashResult> {
   ctx.out.progress(`resync of pipe ${pipe}, its worker SIGKILLed half way`);
-  const before = await ctx.rowsRead();
+  const before = await rowsRead(ctx.stack.root);
   const requestedAt = Date.now();
   await sw.client.resync(pipe);
   const deadline = Date.now() + 10 * 60_000;
   let readAtKill = 0;
-  while ((readAtKill = (await ctx.rowsRead()) - before) < tableRows / 2) {
+  while ((readAtKill = (await rowsRead(ctx.stack.root)) - before) < tableRows / 2) {
     if (Date.now() > deadline) throw new Error(`the resync read only ${readAtKill} rows in 10 minutes`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -44,7 +45,7 @@ export async function measureCrashWaste(
   const next = ctx.restartWorker(sw, 'main');
   await next.client.waitForResync(pipe, 30 * 60_000);
   const ms = Date.now() - requestedAt;
-  const readTotal = (await ctx.rowsRead()) - before;
+  const readTotal = (await rowsRead(ctx.stack.root)) - before;
   const result: CrashResult = {
     tableRows,
     readAtKill,
