@@ -57,8 +57,9 @@ export class BenchContext {
     return { worker, client, taskQueue, chdbPath };
   }
 
-  /** Another worker program on a section's queue and engine directory (after a crash). */
-  restartWorker(previous: SectionWorker, section: string): SectionWorker {
+  /** Another worker program on the same queue and engine directory (after a crash); not waited for. */
+  restartWorker(previous: SectionWorker): SectionWorker {
+    const section = previous.taskQueue.replace(/^bench-/, '');
     const worker = WorkerProcess.start(
       {
         temporalAddress: this.stack.temporalAddress,

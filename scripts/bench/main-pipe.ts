@@ -22,7 +22,6 @@ export interface MainPipeResults {
 
 const PIPE = 'main';
 
-
 /**
  * The sections that share one pipe on the main table, in an order that keeps
  * each clean: the initial load, a resync and a crashed resync while the

@@ -42,7 +42,7 @@ export async function measureCrashWaste(
   }
   await sw.worker.kill();
   ctx.out.progress(`  worker ${sw.worker.pid} SIGKILLed after ${count(readAtKill)} rows read; a new worker takes over`);
-  const next = ctx.restartWorker(sw, 'main');
+  const next = ctx.restartWorker(sw);
   await next.client.waitForResync(pipe, 30 * 60_000);
   const ms = Date.now() - requestedAt;
   const readTotal = (await rowsRead(ctx.stack.root)) - before;
