@@ -1,0 +1,89 @@
+import { CDC_SETTINGS } from './context.js';
+import type { BenchOptions, Section } from './options.js';
+import { figure, notMeasured, type Figure } from './report.js';
+import type { Measured } from './run-sections.js';
+
+/** Peak RSS may grow this much from the smallest to the largest table and still count as flat. */
+export const FLAT_RSS_GROWTH = 1.25;
+export const RSS_LIMIT_MB = 600;
+
+const rps = (n: number) => `${Math.round(n)} rows/s`;
+
+/** Each figure from the measurements, judged against its target. */
+export function figures(opts: BenchOptions, m: Measured): Figure[] {
+  const why = (s: Section) => (opts.skip.has(s) ? 'skipped' : `not measured: ${m.errors[s] ?? 'see above'}`);
+  const { native, pull, memory: mem, rate } = m;
+  const load = m.main?.initialLoad;
+  const resync = m.main?.resync;
+  const burst = m.main?.cdcBurst;
+  const lag = m.main?.cdcLag;
+  const crash = m.main?.crash;
+  const cdcSettings = `syncIntervalSeconds ${CDC_SETTINGS.syncIntervalSeconds}, pullBatchSize ${CDC_SETTINGS.pullBatchSize}`;
+  const lagLimit = CDC_SETTINGS.syncIntervalSeconds + 2;
+  const f: Figure[] = [];
+
+  f.push(
+    load && native
+      ? figure('initialLoadRatio', load.rowsPerSecond / native.rowsPerSecond, '≥ 0.5', (v) => v >= 0.5,
+          `pipe ${rps(load.rowsPerSecond)} ÷ native ${rps(native.rowsPerSecond)}`)
+      : notMeasured('initialLoadRatio', '≥ 0.5', why('initial-load')),
+  );
+  f.push(
+    pull?.available && native
+      ? figure('pullLoadRatio', pull.load.rowsPerSecond / native.rowsPerSecond, '≥ 0.9', (v) => v >= 0.9,
+          `pull ${rps(pull.load.rowsPerSecond)} ÷ native ${rps(native.rowsPerSecond)}`)
+      : notMeasured('pullLoadRatio', '≥ 0.9', pull && !pull.available ? pull.note : why('pull-load')),
+  );
+  f.push(
+    resync && load
+      ? figure('resyncRatio', resync.ms / load.load.endToEndMs, '≤ 1.15', (v) => v <= 1.15,
+          `resync ${(resync.ms / 1000).toFixed(1)} s ÷ create → Running ${(load.load.endToEndMs / 1000).toFixed(1)} s`)
+      : notMeasured('resyncRatio', '≤ 1.15', why('resync')),
+  );
+  f.push(
+    burst
+      ? figure('cdcChangesPerSecond', burst.changesPerSecond, '≥ 30,000', (v) => v >= 30_000,
+          `${burst.changes} changes in ${(burst.ms / 1000).toFixed(1)} s; ${cdcSettings}`)
+      : notMeasured('cdcChangesPerSecond', '≥ 30,000', why('cdc-burst')),
+  );
+  f.push(
+    lag
+      ? figure('cdcLagSeconds', lag.maxSeconds, `< ${lagLimit} s`, (v) => v < lagLimit,
+          `max; p50 ${lag.p50Seconds.toFixed(2)} s at ${Math.round(lag.changesPerSecond)} changes/s; ${cdcSettings}`)
+      : notMeasured('cdcLagSeconds', `< ${lagLimit} s`, why('cdc-lag')),
+  );
+  f.push(
+    crash
+      ? figure('crashWaste', crash.waste, `≤ ${crash.bound.toFixed(3)}`, (v) => v <= crash.bound,
+          'rows read ÷ table rows; bound 1 + threads × rowsPerPartition ÷ rows')
+      : notMeasured('crashWaste', '≤ 1 + threads × rowsPerPartition ÷ rows', why('crash')),
+  );
+
+  const rssTarget = `< ${RSS_LIMIT_MB} MB, flat (×≤${FLAT_RSS_GROWTH})`;
+  const bySize = mem ? Object.values(mem.peakRssBySize) : [];
+  const flat = !mem || mem.growth <= FLAT_RSS_GROWTH;
+  const sizesNote = mem
+    ? `by size: ${Object.entries(mem.peakRssBySize).map(([s, v]) => `${Number(s).toLocaleString('en-US')} rows ${v} MB`).join(', ')}; ×${mem.growth.toFixed(2)}`
+    : 'sizes not compared (memory skipped)';
+  // The main load's peak when there is one, else the largest of the sizes.
+  const peak = load ? load.peakRssMb : bySize.length > 0 ? Math.max(...bySize) : null;
+  f.push(
+    peak !== null
+      ? figure('peakRssMb', peak, rssTarget, (v) => v < RSS_LIMIT_MB && bySize.every((b) => b < RSS_LIMIT_MB) && flat, sizesNote)
+      : notMeasured('peakRssMb', rssTarget, why('memory')),
+  );
+
+  // A cap the pipe cannot reach even unthrottled measures the load's speed, not the limiter.
+  const unthrottled = Math.max(load?.rowsPerSecond ?? 0, ...Object.values(mem?.rowsPerSecondBySize ?? {}));
+  const outOfReach =
+    rate && unthrottled > 0 && unthrottled < rate.rate * 1.05
+      ? `; the pipe loads only ${rps(unthrottled)} unthrottled here, so the cap is out of reach (a lower --rate tests the limiter)`
+      : '';
+  f.push(
+    rate
+      ? figure('rateLimitError', rate.error, '≤ 0.10', (v) => v <= 0.1,
+          `cap ${rps(rate.rate)}, achieved ${rps(rate.achieved)} on ${rate.rows} rows${outOfReach}`)
+      : notMeasured('rateLimitError', '≤ 0.10', why('rate-limit')),
+  );
+  return f;
+}

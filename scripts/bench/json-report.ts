@@ -1,0 +1,108 @@
+import { CDC_SETTINGS } from './context.js';
+import { machine, type Figure } from './report.js';
+import type { BenchOptions } from './options.js';
+import type { LoadTiming } from './pipe-load.js';
+import type { Measured } from './run-sections.js';
+
+const secs = (ms: number) => Math.round(ms) / 1000;
+const timing = (t: LoadTiming) => ({ rows: t.rows, loadSeconds: secs(t.loadMs), endToEndSeconds: secs(t.endToEndMs) });
+
+/** The JSON object: the figures under their keys, then the sizes, targets and every raw number behind them. */
+export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], startedAt: Date, loadAtStart: number) {
+  const main = m.main;
+  const load = main?.initialLoad;
+  const values = Object.fromEntries(figs.map((f) => [f.key, f.value]));
+  return {
+    ...values,
+    peakRssBySize: m.memory?.peakRssBySize ?? null,
+    /** Peak RSS of the largest --memory-sizes table ÷ that of the smallest. */
+    peakRssGrowth: m.memory ? Math.round(m.memory.growth * 1000) / 1000 : null,
+    sizes: { rows: opts.rows, cdcChanges: opts.cdcChanges, memorySizes: opts.memorySizes, rate: opts.rate },
+    targets: Object.fromEntries(figs.map((f) => [f.key, { target: f.target, met: f.met, ...(f.note ? { note: f.note } : {}) }])),
+    allTargetsMet: figs.every((f) => f.met !== false),
+    details: {
+      sourceTables: m.tables
+        .filter((t) => t.generated)
+        .map((t) => ({ table: t.table, rows: t.rows, generateSeconds: secs(t.ms) })),
+      nativeCopy: m.native && {
+        rows: m.native.rows,
+        seconds: secs(m.native.ms),
+        rowsPerSecond: Math.round(m.native.rowsPerSecond),
+        peakRssMb: Math.round(m.native.peakRssMb),
+        peakAnonRssMb: Math.round(m.native.peakAnonRssMb),
+        cpuSeconds: m.native.cpu,
+      },
+      initialLoad: load && {
+        ...timing(load.load),
+        rowsPerSecond: Math.round(load.rowsPerSecond),
+        endToEndRowsPerSecond: Math.round(load.endToEndRowsPerSecond),
+        rssBeforeMb: Math.round(load.rssBeforeMb),
+        peakRssMb: Math.round(load.peakRssMb),
+        peakAnonRssMb: Math.round(load.peakAnonRssMb),
+        highWaterMarkMb: Math.round(load.highWaterMarkMb),
+        rssAfterMb: Math.round(load.rssAfterMb),
+        cpuSeconds: load.cpu,
+        settings: load.settings,
+      },
+      pullLoad: m.pull?.available
+        ? {
+            ...timing(m.pull.load.load),
+            rowsPerSecond: Math.round(m.pull.load.rowsPerSecond),
+            peakRssMb: Math.round(m.pull.load.peakRssMb),
+            cpuSeconds: m.pull.load.cpu,
+          }
+        : m.pull && { note: m.pull.note },
+      resync: main?.resync && {
+        seconds: secs(main.resync.ms),
+        setupSeconds: secs(main.resync.phases.setupMs),
+        snapshotSeconds: secs(main.resync.phases.snapshotMs),
+        swapAndRestartSeconds: secs(main.resync.phases.swapMs),
+        loadRowsPerSecond: Math.round((main.resync.load.rows * 1000) / main.resync.load.loadMs),
+        peakRssMb: Math.round(main.resync.peakRssMb),
+        cpuSeconds: main.resync.cpu,
+      },
+      crash: main?.crash && {
+        tableRows: main.crash.tableRows,
+        readAtKill: main.crash.readAtKill,
+        readTotal: main.crash.readTotal,
+        waste: Math.round(main.crash.waste * 1000) / 1000,
+        bound: Math.round(main.crash.bound * 1000) / 1000,
+        seconds: secs(main.crash.ms),
+      },
+      cdcBurst: main?.cdcBurst && {
+        changes: main.cdcBurst.changes,
+        writeSeconds: secs(main.cdcBurst.writeMs),
+        seconds: secs(main.cdcBurst.ms),
+        changesPerSecond: Math.round(main.cdcBurst.changesPerSecond),
+        transaction: main.cdcBurst.transaction,
+        batches: main.cdcBurst.batches,
+        binlogMb: Math.round(main.cdcBurst.binlogBytes / 1e5) / 10,
+        binlogReadFactor: Math.round(main.cdcBurst.binlogReadFactor * 100) / 100,
+        peakRssMb: Math.round(main.cdcBurst.peakRssMb),
+        cpuSeconds: main.cdcBurst.cpu,
+        settings: CDC_SETTINGS,
+      },
+      cdcLag: main?.cdcLag && { ...main.cdcLag, changesPerSecond: Math.round(main.cdcLag.changesPerSecond), settings: CDC_SETTINGS },
+      consistency: main?.consistency,
+      memory: m.memory && {
+        peakRssBySize: m.memory.peakRssBySize,
+        peakAnonRssBySize: m.memory.peakAnonRssBySize,
+        rssBeforeBySize: m.memory.rssBeforeBySize,
+        growth: Math.round(m.memory.growth * 1000) / 1000,
+        rowsPerSecondBySize: m.memory.rowsPerSecondBySize,
+      },
+      rateLimit: m.rate && {
+        rate: m.rate.rate,
+        rows: m.rate.rows,
+        achieved: Math.round(m.rate.achieved),
+        error: Math.round(m.rate.error * 1000) / 1000,
+        endToEndAchieved: Math.round(m.rate.endToEndAchieved),
+      },
+      errors: m.errors,
+    },
+    machine: machine(loadAtStart),
+    date: startedAt.toISOString(),
+    durationSeconds: secs(Date.now() - startedAt.getTime()),
+  };
+}
+

@@ -1,0 +1,71 @@
+import { measureMemory, type MemoryResult } from './measure-memory.js';
+import { measureNativeCopy, type NativeCopyResult } from './measure-native-copy.js';
+import { measurePullLoad, type PullLoadResult } from './measure-pull-load.js';
+import { measureRateLimit, type RateLimitResult } from './measure-rate-limit.js';
+import { runMainPipe, type MainPipeResults } from './main-pipe.js';
+import type { BenchContext } from './context.js';
+import type { Section } from './options.js';
+import { errorLine } from './output.js';
+import { MAIN_TABLE, ensureSourceTable, type GeneratedTable } from './source-table.js';
+
+/** Everything a run measured; a section skipped or failed has no entry (failures are in `errors`). */
+export interface Measured {
+  tables: GeneratedTable[];
+  native?: NativeCopyResult;
+  main?: MainPipeResults;
+  pull?: PullLoadResult;
+  memory?: MemoryResult;
+  rate?: RateLimitResult;
+  errors: Partial<Record<Section, string>>;
+}
+
+const MAIN_SECTIONS: Section[] = ['initial-load', 'resync', 'crash', 'cdc-burst', 'cdc-lag'];
+
+/**
+ * Runs the sections that are not skipped, in an order that keeps each clean:
+ * the engine's native copy and the pull load on the table as generated, then
+ * the main pipe (load, resync, crash, CDC), then the memory and rate-limit
+ * loads on tables of their own. A failed section is reported and the run goes on.
+ */
+export async function runSections(ctx: BenchContext): Promise<Measured> {
+  const { opts, out } = ctx;
+  const run = (s: Section) => !opts.skip.has(s);
+  const m: Measured = { tables: [], errors: {} };
+  const section = async <T>(name: Section, body: () => Promise<T>): Promise<T | undefined> => {
+    if (!run(name)) return undefined;
+    try {
+      return await body();
+    } catch (err) {
+      m.errors[name] = errorLine(err);
+      out.result(`${name}: FAILED: ${errorLine(err)}`);
+      return undefined;
+    }
+  };
+
+  const mainSections = new Set(MAIN_SECTIONS.filter(run));
+  if (mainSections.size > 0 || run('pull-load')) {
+    out.progress(`generating the source table of ${opts.rows.toLocaleString('en-US')} rows`);
+    const main = await ensureSourceTable(ctx.stack.mysqlPort, opts.rows, (msg) => out.progress(msg), MAIN_TABLE);
+    m.tables.push(main);
+    out.result(`source table ${main.table}: ${main.rows.toLocaleString('en-US')} rows generated in ${(main.ms / 1000).toFixed(1)} s`);
+    if (run('initial-load') || run('pull-load')) {
+      m.native = await section(run('initial-load') ? 'initial-load' : 'pull-load', () => measureNativeCopy(ctx, main.table));
+    }
+    // Right after the native copy, on the table as generated (the main pipe's CDC sections change it).
+    m.pull = await section('pull-load', () => measurePullLoad(ctx, main.table));
+    if (mainSections.size > 0) {
+      // The initial load is needed by every section on the main pipe.
+      mainSections.add('initial-load');
+      m.main = await runMainPipe(ctx, main.table, opts.rows, mainSections);
+      Object.assign(m.errors, m.main.errors);
+    }
+  }
+  m.memory = await section('memory', () => measureMemory(ctx, opts.memorySizes));
+  if (m.memory) m.tables.push(...m.memory.tables);
+  // Only tables as generated are reused (the main table has been changed by CDC).
+  const unchanged = m.memory?.tables.map((t) => t.rows) ?? [];
+  m.rate = await section('rate-limit', () => measureRateLimit(ctx, opts.rate, unchanged));
+  if (m.rate) m.tables.push(m.rate.table);
+  return m;
+}
+
