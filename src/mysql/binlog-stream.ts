@@ -39,6 +39,10 @@ export interface BinlogStreamOptions {
   from: BinlogPosition;
 }
 
+/** Items queued before the reader stops reading, and where it starts again. */
+const HIGH_WATER = 20_000;
+const LOW_WATER = 5_000;
+
 /**
  * The source's binlog from a position, as row changes and commit points, read
  * with @vlasky/zongji (exact types, transaction-safe resume positions).
@@ -157,7 +161,19 @@ export class BinlogStream {
 
   private push(item: BinlogItem): void {
     this.queue.push(item);
+    // Backpressure: stop reading the socket while the consumer is behind, so
+    // memory stays bounded and little is read past the end of a batch.
+    if (!this.paused && this.pending >= HIGH_WATER) {
+      this.paused = true;
+      this.connection()?.pause();
+    }
     this.wake();
+  }
+
+  private paused = false;
+
+  private connection(): { pause(): void; resume(): void } | null {
+    return (this.zongji as unknown as { connection: { pause(): void; resume(): void } | null }).connection;
   }
 
   private wake(): void {
@@ -192,6 +208,10 @@ export class BinlogStream {
     }
     if (this.head >= this.queue.length) return null;
     const item = this.queue[this.head++]!;
+    if (this.paused && this.pending <= LOW_WATER) {
+      this.paused = false;
+      this.connection()?.resume();
+    }
     if (this.head > 10_000 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head);
       this.head = 0;

@@ -22,6 +22,9 @@ const { loadChunk } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
+/** Longest a chunk runs under a rate limit (seconds). */
+const RATED_CHUNK_SECONDS = 5;
+
 /** Largest page a chunk reads and writes at once (rows). */
 const MAX_PAGE_ROWS = 20_000;
 
@@ -56,7 +59,13 @@ export async function loadTables(plan: SnapshotPlan): Promise<void> {
       load.durationMs = Date.now() - started;
       load.rowsPerSecond = load.durationMs > 0 ? Math.round((load.rowsLoaded * 1000) / load.durationMs) : 0;
     };
-    const chunks = await planTableChunks({ source, schema, rowsPerPartition: settings.snapshotRowsPerPartition });
+    // Under a rate limit, chunks of at most RATED_CHUNK_SECONDS of work: the
+    // last chunks of a table then leave lanes idle only briefly, and the pace
+    // holds to the end.
+    const rowsPerPartition = perChunkRate
+      ? Math.max(1_000, Math.min(settings.snapshotRowsPerPartition, Math.round(perChunkRate * RATED_CHUNK_SECONDS)))
+      : settings.snapshotRowsPerPartition;
+    const chunks = await planTableChunks({ source, schema, rowsPerPartition });
     load.chunksTotal = chunks.length;
     await inLanes(chunks, settings.snapshotParallelThreads, async (chunk) => {
       await condition(() => !plan.isPaused());
