@@ -65,19 +65,31 @@ export function insertBodies(rows: EncodedRow[], maxChars = MAX_INSERT_CHARS): s
   let size = 0;
   for (const row of rows) {
     if (parts.length > 0 && size + row.length > maxChars) {
-      bodies.push(parts.join(','));
+      bodies.push(parts.join('\n') + '\n');
       parts = [];
       size = 0;
     }
     parts.push(row);
     size += row.length + 1;
   }
-  if (parts.length > 0) bodies.push(parts.join(','));
+  if (parts.length > 0) bodies.push(parts.join('\n') + '\n');
   return bodies;
 }
 
+/** chdb's insert that hands a Buffer to the engine as is (simple identifiers only). */
+type RawInsert = (params: {
+  table: string;
+  values: Buffer;
+  format: 'TSV';
+  columns: string[];
+  settings: Record<string, string>;
+}) => Promise<unknown>;
+
+const SIMPLE_IDENTIFIER = /^[A-Za-z0-9_]+$/;
+
 export function createDestination(options: DestinationOptions): Destination {
   let client: ClickHouseClient;
+  let rawInsert: RawInsert | null = null;
   let kind: Destination['kind'];
   if (options.url) {
     kind = 'server';
@@ -93,9 +105,9 @@ export function createDestination(options: DestinationOptions): Destination {
     // chdb is CommonJS; its connection plugs into the same client.
     const require = createRequire(import.meta.url);
     const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
-    client = createClient({
-      connection: createChdbConnection({ path: options.embeddedPath ?? '.data/chdb' }) as never,
-    });
+    const connection = createChdbConnection({ path: options.embeddedPath ?? '.data/chdb' });
+    rawInsert = (params) => connection.chdb.rawInsert(params);
+    client = createClient({ connection: connection as never });
   }
   return {
     kind,
@@ -113,13 +125,26 @@ export function createDestination(options: DestinationOptions): Destination {
     },
     async insert(database, table, columns, rows, dedupToken) {
       const head = `INSERT INTO ${qualifiedChTable(database, table)} (${columns.map(quoteChIdent).join(', ')}) `;
+      // The embedded engine takes a Buffer without copying it and parses it in
+      // parallel; its raw insert only accepts plain names.
+      const raw = rawInsert && [database, table, ...columns].every((n) => SIMPLE_IDENTIFIER.test(n)) ? rawInsert : null;
       for (const [part, body] of insertBodies(rows).entries()) {
-        // The token goes in the statement's own SETTINGS clause: the embedded
-        // engine would otherwise keep it for the whole session.
+        // The token goes in the statement's own settings: the embedded engine
+        // would otherwise keep it for the whole session.
         const token = part === 0 ? dedupToken : `${dedupToken}:${part}`;
-        const sql = `${head}SETTINGS insert_deduplication_token = ${quoteChString(token)} FORMAT Values`;
-        const result = await client.exec({ query: sql, values: Readable.from([body]) });
-        result.stream.resume();
+        if (raw) {
+          await raw({
+            table: `${database}.${table}`,
+            values: Buffer.from(body, 'utf8'),
+            format: 'TSV',
+            columns,
+            settings: { insert_deduplication_token: token },
+          });
+        } else {
+          const sql = `${head}SETTINGS insert_deduplication_token = ${quoteChString(token)} FORMAT TSV`;
+          const result = await client.exec({ query: sql, values: Readable.from([body]) });
+          result.stream.resume();
+        }
       }
     },
     async close() {

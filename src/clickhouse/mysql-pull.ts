@@ -1,6 +1,5 @@
 import type { KeyTuple, KeyValue, ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
-import { encodeValue } from './row-encoder.js';
-import { qualifiedChTable, quoteChIdent, quoteChString } from './quote.js';
+import { qualifiedChTable, quoteChBytes, quoteChIdent, quoteChString } from './quote.js';
 
 /**
  * The pull load mode: ClickHouse reads a chunk from the source itself with
@@ -26,9 +25,12 @@ export interface PullSource {
 const DATE_KINDS = new Set<ReplicatedColumn['kind']>(['date', 'datetime']);
 const PULLABLE_KEY_KINDS = new Set<ReplicatedColumn['kind']>(['int', 'decimal', 'date', 'datetime', 'bytes']);
 
-/** A key value as a ClickHouse literal of the column's kind. */
+/** A key value (of a pullable key kind) as a ClickHouse SQL literal. */
 function literal(col: ReplicatedColumn, v: KeyValue): string {
-  return encodeValue(col, v !== null && typeof v === 'object' ? Buffer.from(v.base64, 'base64') : v);
+  if (v === null) return 'NULL';
+  if (typeof v === 'object') return quoteChBytes(Buffer.from(v.base64, 'base64'));
+  if ((col.kind === 'int' || col.kind === 'decimal') && /^-?\d+(\.\d+)?$/.test(String(v))) return String(v);
+  return quoteChString(String(v));
 }
 
 function compare(schema: TableSchema, values: KeyTuple, op: '>' | '<=' ): string {

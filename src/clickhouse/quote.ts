@@ -12,3 +12,8 @@ export function qualifiedChTable(database: string, table: string): string {
 export function quoteChString(value: string): string {
   return "'" + value.replaceAll('\\', '\\\\').replaceAll("'", "\\'") + "'";
 }
+
+/** A string literal holding exactly these bytes (`\xNN` escapes outside printable ASCII). */
+export function quoteChBytes(buf: Buffer): string {
+  return "'" + buf.toString('latin1').replace(/[^\x20-\x26\x28-\x5b\x5d-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) + "'";
+}

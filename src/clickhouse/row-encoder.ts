@@ -5,26 +5,28 @@ import type { ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
  * binlog reader) both pass through here, so the same source row always gives
  * the same ClickHouse row. Both readers are configured alike (see
  * mysql/connection-options.ts): big numbers and DECIMAL as strings, dates as
- * strings, UTC. Rows become ClickHouse `Values` tuples: a text format that
- * carries any byte exactly (`\xNN`), unlike JSON.
+ * strings, UTC. Rows become ClickHouse TabSeparated lines: a text format
+ * that carries any byte exactly (`\xNN`), unlike JSON, and that the engine
+ * parses in parallel.
  */
 
-/** One row as a `Values` tuple: "(1,'a',NULL,…)". */
+/** One row as a line of TabSeparated values, without its newline. */
 export type EncodedRow = string;
 
 const BYTE_ESCAPES: string[] = Array.from({ length: 256 }, (_, b) => `\\x${b.toString(16).padStart(2, '0')}`);
-/** Bytes that need no escape inside a quoted literal: printable ASCII except ' and \. */
-const UNSAFE_BYTE = /[^\x20-\x26\x28-\x5b\x5d-\x7e]/g;
-const UNSAFE_CHAR = /[\\'\0]/g;
+/** Bytes written as they are: printable ASCII but the backslash. */
+const UNSAFE_BYTE = /[^\x20-\x5b\x5d-\x7e]/g;
+const TEXT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+const UNSAFE_CHAR = /[\\\t\n\r\0]/g;
 
-/** A quoted literal holding exactly these bytes. */
-export function quoteBytes(buf: Buffer): string {
-  return "'" + buf.toString('latin1').replace(UNSAFE_BYTE, (c) => BYTE_ESCAPES[c.charCodeAt(0)]!) + "'";
+/** A TabSeparated field holding exactly these bytes (`\xNN` for the rest). */
+export function bytesField(buf: Buffer): string {
+  return buf.toString('latin1').replace(UNSAFE_BYTE, (c) => BYTE_ESCAPES[c.charCodeAt(0)]!);
 }
 
-/** A quoted literal holding this text (sent as UTF-8). */
-export function quoteText(s: string): string {
-  return "'" + s.replace(UNSAFE_CHAR, (c) => (c === '\0' ? '\\0' : '\\' + c)) + "'";
+/** A TabSeparated field holding this text (sent as UTF-8). */
+export function textField(s: string): string {
+  return s.replace(UNSAFE_CHAR, (c) => TEXT_ESCAPES[c]!);
 }
 
 const INTEGER = /^-?\d+$/;
@@ -61,25 +63,26 @@ const text = (value: unknown): string => (Buffer.isBuffer(value) ? value.toStrin
 /** The type's zero, for a NOT NULL column the source no longer has. */
 const ZERO: Record<ReplicatedColumn['kind'], string> = {
   int: '0', year: '0', float: '0', decimal: '0', bit: '0',
-  date: "'1970-01-01'", datetime: "'1970-01-01 00:00:00'",
-  uuid: "'00000000-0000-0000-0000-000000000000'", ipv4: "'0.0.0.0'", ipv6: "'::'",
-  bytes: "''", geometry: "''", json: "''", time: "''", string: "''",
+  date: '1970-01-01', datetime: '1970-01-01 00:00:00',
+  uuid: '00000000-0000-0000-0000-000000000000', ipv4: '0.0.0.0', ipv6: '::',
+  bytes: '', geometry: '', json: '', time: '', string: '',
 };
 
+const NULL = '\\N';
+
 /**
- * One source value (as mysql2 or the binlog reader gives it) → a Values
- * literal. `undefined` means the row has no such column: it was dropped at
- * the source after the pipe's schema was read.
+ * One source value (as mysql2 or the binlog reader gives it) → a
+ * TabSeparated field. `undefined` means the row has no such column: it was
+ * dropped at the source after the pipe's schema was read.
  */
 export function encodeValue(col: ReplicatedColumn, value: unknown): string {
-  if (value === null) return 'NULL';
-  if (value === undefined) return col.nullable ? 'NULL' : ZERO[col.kind];
+  if (value === null) return NULL;
+  if (value === undefined) return col.nullable ? NULL : ZERO[col.kind];
   switch (col.kind) {
     case 'int':
     case 'year':
       return numeric(col, value, INTEGER);
     case 'float':
-      return numeric(col, value, DECIMAL);
     case 'decimal':
       return numeric(col, value, DECIMAL);
     case 'bit':
@@ -88,23 +91,23 @@ export function encodeValue(col: ReplicatedColumn, value: unknown): string {
     case 'datetime': {
       const s = text(value);
       // No ClickHouse counterpart: NULL where allowed, else ClickHouse's own zero.
-      if (ZERO_DATE.test(s)) return col.nullable ? 'NULL' : col.kind === 'date' ? "'1970-01-01'" : "'1970-01-01 00:00:00'";
-      return quoteText(s);
+      if (ZERO_DATE.test(s)) return col.nullable ? NULL : ZERO[col.kind];
+      return textField(s);
     }
     case 'bytes':
     case 'geometry':
-      return Buffer.isBuffer(value) ? quoteBytes(value) : quoteText(String(value));
+      return Buffer.isBuffer(value) ? bytesField(value) : textField(String(value));
     case 'uuid':
-      return quoteText(Buffer.isBuffer(value) ? uuidText(value) : String(value));
+      return Buffer.isBuffer(value) ? uuidText(value) : textField(String(value));
     case 'ipv6':
-      return quoteText(Buffer.isBuffer(value) ? ipv6Text(value) : String(value));
+      return Buffer.isBuffer(value) ? ipv6Text(value) : textField(String(value));
     case 'ipv4':
-      return quoteText(Buffer.isBuffer(value) ? [...value].join('.') : String(value));
+      return Buffer.isBuffer(value) ? [...value].join('.') : textField(String(value));
     case 'json':
-      return quoteText(typeof value === 'object' && !Buffer.isBuffer(value) ? JSON.stringify(value) : text(value));
+      return textField(typeof value === 'object' && !Buffer.isBuffer(value) ? JSON.stringify(value) : text(value));
     case 'time':
     case 'string':
-      return quoteText(text(value));
+      return textField(text(value));
   }
 }
 
@@ -119,12 +122,12 @@ export function encodeRow(
   version: number,
   isDeleted: boolean,
 ): EncodedRow {
-  let out = '(';
+  let out = '';
   const cols = schema.columns;
   if (Array.isArray(source)) {
-    for (let i = 0; i < cols.length; i++) out += encodeValue(cols[i]!, source[i]) + ',';
+    for (let i = 0; i < cols.length; i++) out += encodeValue(cols[i]!, source[i]) + '\t';
   } else {
-    for (const col of cols) out += encodeValue(col, source[col.name]) + ',';
+    for (const col of cols) out += encodeValue(col, source[col.name]) + '\t';
   }
-  return out + version + (isDeleted ? ',1)' : ',0)');
+  return out + version + (isDeleted ? '\t1' : '\t0');
 }
