@@ -39,6 +39,37 @@ const MAX_BATCH_CHARS = 64 * 1024 * 1024;
 /** A draining stream this long without an event has delivered everything. */
 const DRAIN_IDLE_MS = 2_000;
 
+/**
+ * Streams left open after a batch, by the position they stand at: the next
+ * batch of the same pipe on this worker reads on from there, without a new
+ * connection and without reading again what the last one read ahead.
+ */
+const idleStreams = new Map<string, { stream: BinlogStream; timer: NodeJS.Timeout }>();
+/** The next batch normally starts within milliseconds; past this, close. */
+const IDLE_STREAM_MS = 10_000;
+
+const streamKey = (input: PullChangesInput, at: { file: string; pos: number }) =>
+  JSON.stringify([input.pipe, input.source.database, input.schemas.map((s) => s.table), at.file, at.pos]);
+
+function takeIdleStream(key: string): BinlogStream | null {
+  const idle = idleStreams.get(key);
+  if (!idle) return null;
+  idleStreams.delete(key);
+  clearTimeout(idle.timer);
+  if (idle.stream.healthy) return idle.stream;
+  void idle.stream.stop();
+  return null;
+}
+
+function keepIdleStream(key: string, stream: BinlogStream): void {
+  const timer = setTimeout(() => {
+    idleStreams.delete(key);
+    void stream.stop();
+  }, IDLE_STREAM_MS);
+  timer.unref();
+  idleStreams.set(key, { stream, timer });
+}
+
 export function pullChangesActivity(deps: ActivityDeps) {
   /**
    * One CDC batch: reads the binlog from `from` until the pull batch size is
@@ -53,13 +84,23 @@ export function pullChangesActivity(deps: ActivityDeps) {
     const ctx = Context.current();
     const schemas = new Map(input.schemas.map((s) => [s.table, s]));
     const batch = new ChangeBatch(input.schemas);
-    const stream = new BinlogStream({
-      connection: deps.source.binlogOptions(input.source),
-      serverId: binlogServerId(input.pipe, input.source.serverId),
-      database: input.source.database,
-      tables: input.schemas.map((s) => s.table),
-      from: input.from,
-    });
+    const reused = takeIdleStream(streamKey(input, input.from));
+    const stream =
+      reused ??
+      new BinlogStream({
+        connection: deps.source.binlogOptions(input.source),
+        serverId: binlogServerId(input.pipe, input.source.serverId),
+        database: input.source.database,
+        tables: input.schemas.map((s) => s.table),
+        from: input.from,
+      });
+    let kept = false;
+    /** Ends the batch at `committed`, leaving the stream open for the next one. */
+    const finish = (): PullChangesResult => {
+      keepIdleStream(streamKey(input, committed), stream);
+      kept = true;
+      return { position: committed, changes, counts: batch.counts };
+    };
     let committed = input.from;
     let uncommitted = 0;
     let changes = 0;
@@ -87,14 +128,14 @@ export function pullChangesActivity(deps: ActivityDeps) {
       target !== null &&
       (positionReached(committed, target) ||
         (stream.pending === 0 && Date.now() - stream.lastEventAt >= DRAIN_IDLE_MS));
-    stream.start();
+    if (!reused) stream.start();
     const stopKeepAlive = keepAlive(ctx, () => ({ committed }));
     try {
       for (;;) {
         ctx.cancellationSignal.throwIfAborted();
         if (reachedTarget() && uncommitted === 0) {
           await flush();
-          return { position: committed, changes, counts: batch.counts };
+          return finish();
         }
         const wait = target === null ? Math.max(0, deadline - Date.now()) : DRAIN_IDLE_MS;
         const item = await stream.next(Math.min(1_000, wait));
@@ -112,7 +153,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
         const timeUp = Date.now() >= deadline && target === null;
         if ((full || timeUp) && uncommitted === 0) {
           await flush();
-          return { position: committed, changes, counts: batch.counts };
+          return finish();
         }
         // Inside a transaction larger than a batch: write what we have to
         // keep memory bounded, and return at its end.
@@ -120,7 +161,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
       }
     } finally {
       stopKeepAlive();
-      await stream.stop();
+      if (!kept) await stream.stop();
     }
   }
 }

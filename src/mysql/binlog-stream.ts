@@ -185,6 +185,11 @@ export class BinlogStream {
   /** When the last event arrived (ms since the epoch). */
   lastEventAt = Date.now();
 
+  /** False once the reader has failed (a reused stream must not be). */
+  get healthy(): boolean {
+    return this.failure === null;
+  }
+
   /** Items queued so far and not yet taken. */
   get pending(): number {
     return this.queue.length - this.head;
