@@ -26,7 +26,7 @@ const { loadChunk } = proxyActivities<Activities>({
 const RATED_CHUNK_SECONDS = 5;
 
 /** Largest page a chunk reads and writes at once (rows). */
-const MAX_PAGE_ROWS = 20_000;
+const MAX_PAGE_ROWS = 5_000;
 
 export interface SnapshotPlan {
   config: PipeConfig;
