@@ -25,7 +25,11 @@ const { loadChunk } = proxyActivities<Activities>({
 /** Longest a chunk runs under a rate limit (seconds). */
 const RATED_CHUNK_SECONDS = 5;
 
-/** Largest page a chunk reads and writes at once (rows). */
+/**
+ * Largest page a chunk reads and writes at once (rows). Measured: 5,000 to
+ * 20,000 load at the same speed, larger pages use more memory, 100,000 is
+ * slower; smaller pages also mean less to read again after a crash.
+ */
 const MAX_PAGE_ROWS = 5_000;
 
 export interface SnapshotPlan {
