@@ -8,9 +8,10 @@ import { SOURCE_USER } from '../scripts/stack/mariadb.js';
 
 /**
  * Faults on the source side: its connections killed by the server in the
- * middle of a chunk and of binlog streaming, and the binlog purged past a
- * paused pipe's position. Nothing is lost or doubled; what retries cannot
- * fix is reported as such.
+ * middle of a chunk and of binlog streaming, a transaction and a burst
+ * larger than a CDC batch, and the binlog purged past a paused pipe's
+ * position. Nothing is lost or doubled; what retries cannot fix is reported
+ * as such.
  */
 describe('source faults', () => {
   let world: TestWorld;
@@ -65,7 +66,7 @@ describe('source faults', () => {
         name: pipe,
         destination: { database: dst() },
         tables: ['t'],
-        settings: { snapshotRowsPerPartition: 20_000, snapshotParallelThreads: 3, maxRowsPerSecond: 10_000, syncIntervalSeconds: 1 },
+        settings: { snapshotRowsPerPartition: 20_000, snapshotParallelThreads: 3, maxRowsPerSecond: 10_000, syncIntervalSeconds: 1, pullBatchSize: 5_000 },
       }),
     );
     await expectStatus(world, pipe, 'Snapshot', 60_000);
@@ -89,6 +90,18 @@ describe('source faults', () => {
     }
     await world.root.query('DELETE FROM t WHERE id > 59000');
     await waitCaughtUp(world, pipe, 60_000);
+    await assertSameAsSource();
+  });
+
+  it('applies a transaction of 60,000 rows and a burst, both larger than the pull batch', async () => {
+    await world.root.query('START TRANSACTION');
+    await world.root.query("UPDATE t SET v = v + 1000, s = CONCAT(s, ' in one commit')");
+    await world.root.query('COMMIT');
+    for (let i = 0; i < 20; i++) {
+      await world.root.query(`INSERT INTO t SELECT ${100_000 + i * 1000} + seq, seq, 'burst' FROM seq_1_to_1000`);
+    }
+    await world.root.query('DELETE FROM t WHERE id BETWEEN 100001 AND 100500');
+    await waitCaughtUp(world, pipe, 120_000);
     await assertSameAsSource();
   });
 

@@ -9,8 +9,9 @@ import { parsePipeConfig, type PipeConfig, type PipeConfigInput } from '../../sr
 import { PipeClient } from '../../src/pipe-client.js';
 import { createPipeWorker, installWorkerLogging } from '../../src/worker.js';
 import { secretEnvName } from '../../src/secrets.js';
-import { LOCAL_SOURCE_PASSWORD, SOURCE_USER, rootConnection } from '../../scripts/stack/mariadb.js';
-import { PROJECT_ROOT } from '../../scripts/stack/paths.js';
+import { LOCAL_SOURCE_PASSWORD, SOURCE_USER, rootConnection, startMariadb } from '../../scripts/stack/mariadb.js';
+import { portOpen } from '../../scripts/stack/processes.js';
+import { PROJECT_ROOT, dataDir } from '../../scripts/stack/paths.js';
 
 /** The test stack started by scripts/run-tests.ts (npm test). */
 export function testEnv() {
@@ -45,7 +46,7 @@ export class TestWorld {
 
   private constructor(
     readonly env: ReturnType<typeof testEnv>,
-    readonly root: Connection,
+    public root: Connection,
     /** A pipe client whose pipes run on this world's task queue. */
     readonly client: PipeClient,
     label: string,
@@ -141,6 +142,22 @@ export class TestWorld {
       },
     });
     return child;
+  }
+
+  /**
+   * Shuts the source server down, waits `downMs`, and starts it again on the
+   * same port and data (the test stack's own instance); reconnects `root`.
+   */
+  async restartSource(downMs: number): Promise<void> {
+    await this.root.query('SHUTDOWN').catch(() => undefined);
+    await this.root.end().catch(() => undefined);
+    const deadline = Date.now() + 60_000;
+    while ((await portOpen(this.env.port)) && Date.now() < deadline) await sleep(200);
+    await sleep(downMs);
+    await startMariadb({ dir: dataDir('test', 'mariadb'), port: this.env.port });
+    this.root = await rootConnection(this.env.port);
+    await this.root.query("SET time_zone = '+00:00'");
+    await this.root.query(`USE \`${this.sourceDb}\``);
   }
 
   async close(): Promise<void> {
