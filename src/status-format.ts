@@ -18,7 +18,8 @@ export function formatStatus(view: PipeStatusView, now = Date.now()): string {
   const lines = [
     `Pipe:        ${view.name}`,
     `Status:      ${view.status}${view.pauseRequested ? ' (pause requested)' : ''}`,
-    `Last error:  ${view.lastError ?? '-'}`,
+    `Last error:  ${view.lastError ?? '-'}${view.lastErrorAt ? ` (${view.lastErrorAt.replace('T', ' ').slice(0, 19)})` : ''}`,
+    `Retries:     ${view.retries ?? 0}`,
     `Recent:      ${view.recentStatuses.map((c) => `${c.status} ${c.at.slice(11, 19)}`).join(' → ') || '-'}`,
     `CDC:         ${
       view.cdc.enabled

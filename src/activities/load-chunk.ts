@@ -11,6 +11,7 @@ import type { ActivityDeps } from './deps.js';
 import { withSource } from '../mysql/source-connector.js';
 import { keepAlive } from './keep-alive.js';
 import { pullChunk } from './pull-chunk.js';
+import { reportingRetries } from './failures.js';
 
 export interface LoadChunkInput {
   source: SourceConfig;
@@ -56,7 +57,9 @@ export function loadChunkActivity(deps: ActivityDeps) {
    * written twice carries the same deduplication token, so ClickHouse keeps
    * one copy.
    */
-  return async function loadChunk(input: LoadChunkInput): Promise<LoadChunkResult> {
+  return (input: LoadChunkInput): Promise<LoadChunkResult> => reportingRetries(deps, () => loadChunk(input));
+
+  async function loadChunk(input: LoadChunkInput): Promise<LoadChunkResult> {
     const ctx = Context.current();
     const resumed = ctx.info.heartbeatDetails as ChunkProgress | undefined;
     // A rate limit needs the page-by-page pace of the streaming mode.
@@ -113,5 +116,5 @@ export function loadChunkActivity(deps: ActivityDeps) {
       stopKeepAlive();
     }
     return { rows };
-  };
+  }
 }

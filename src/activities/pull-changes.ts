@@ -10,7 +10,7 @@ import { ChangeBatch } from '../cdc/change-batch.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
-import { failFastOnValidation } from './failures.js';
+import { failFastOnValidation, reportingRetries } from './failures.js';
 
 export interface PullChangesInput {
   pipe: string;
@@ -78,7 +78,8 @@ export function pullChangesActivity(deps: ActivityDeps) {
    * commits that position only after this returns, so the offset follows the
    * data; a retry replays from `from`, which versions make harmless.
    */
-  return (input: PullChangesInput): Promise<PullChangesResult> => failFastOnValidation(() => pull(input));
+  return (input: PullChangesInput): Promise<PullChangesResult> =>
+    reportingRetries(deps, () => failFastOnValidation(() => pull(input)));
 
   async function pull(input: PullChangesInput): Promise<PullChangesResult> {
     const ctx = Context.current();

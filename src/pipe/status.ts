@@ -50,8 +50,12 @@ export interface PipeStatusView {
   status: PipeStatus;
   /** The last status changes, oldest first (at most RECENT_STATUSES). */
   recentStatuses: StatusChange[];
-  /** The last error that changed the pipe's course, or null. */
+  /** The last error: one that stopped the pipe, or one being retried. */
   lastError: string | null;
+  /** When lastError happened (ISO time). */
+  lastErrorAt?: string;
+  /** Failed attempts that were retried (transient faults: a lost connection, ClickHouse down). */
+  retries?: number;
   /** True while a pause was requested and the pipe is reaching a safe point. */
   pauseRequested: boolean;
   tables: Record<string, TableStats>;

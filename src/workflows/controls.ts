@@ -1,7 +1,7 @@
 import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import { deepestMessage } from '../pipe/errors.js';
 import { setStatus, type PipeStatus, type PipeStatusView } from '../pipe/status.js';
-import { dropSignal, pauseSignal, resumeSignal, statusQuery } from './messages.js';
+import { activityRetrySignal, dropSignal, pauseSignal, resumeSignal, statusQuery } from './messages.js';
 
 /**
  * What users can do to a running pipe (or a resync, which owns the pipe while
@@ -34,6 +34,11 @@ export class PipeControls {
     setHandler(dropSignal, () => {
       this.dropRequested = true;
     });
+    setHandler(activityRetrySignal, ({ activity, attempt, error }) => {
+      view.lastError = `${activity} (attempt ${attempt}, retrying): ${error}`;
+      view.lastErrorAt = new Date().toISOString();
+      view.retries = (view.retries ?? 0) + 1;
+    });
   }
 
   setStatus(status: PipeStatus): void {
@@ -51,6 +56,7 @@ export class PipeControls {
         if (isCancellation(err)) throw err;
         this.setStatus('Failed');
         this.view.lastError = deepestMessage(err);
+        this.view.lastErrorAt = new Date().toISOString();
         this.resumeRequested = false;
         await condition(() => this.resumeRequested);
         this.paused = false;

@@ -39,3 +39,11 @@ export const resyncRefusedSignal = defineSignal<[string]>('resyncRefused');
  * pipe's configuration keeps them (a resync reloads them too).
  */
 export const addTablesUpdate = defineUpdate<void, [{ tables: PipeConfigInput['tables'] }]>('addTables');
+
+/** An activity attempt failed and will be retried (shown in status: last error, retries). */
+export interface ActivityRetry {
+  activity: string;
+  attempt: number;
+  error: string;
+}
+export const activityRetrySignal = defineSignal<[ActivityRetry]>('activityRetry');

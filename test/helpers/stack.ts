@@ -103,8 +103,11 @@ export class TestWorld {
     this.dest = null;
   }
 
-  /** A worker in this process, sharing this process's ClickHouse engine. */
-  async startWorker(): Promise<RunningWorker> {
+  /**
+   * A worker in this process, sharing this process's ClickHouse engine;
+   * `wrapDestination` lets a test put a fault injector around it.
+   */
+  async startWorker(wrapDestination: (d: Destination) => Destination = (d) => d): Promise<RunningWorker> {
     const worker = await createPipeWorker({
       address: this.env.address,
       namespace: this.env.namespace,
@@ -114,7 +117,7 @@ export class TestWorld {
           if (name !== TEST_SECRET) throw new Error(`unknown secret ${name}`);
           return LOCAL_SOURCE_PASSWORD;
         }),
-        destination: this.destination(),
+        destination: wrapDestination(this.destination()),
       },
     });
     const running = worker.run();
