@@ -57,8 +57,9 @@ export class TestWorld {
     this.chdbPath = join(env.workDir, `chdb-${label}-${id}`);
   }
 
-  static async create(label: string): Promise<TestWorld> {
-    const env = testEnv();
+  /** `temporalAddress`: a Temporal server of the test's own instead of the shared one. */
+  static async create(label: string, options: { temporalAddress?: string } = {}): Promise<TestWorld> {
+    const env = { ...testEnv(), ...(options.temporalAddress ? { address: options.temporalAddress } : {}) };
     if (!loggingInstalled) {
       installWorkerLogging('WARN');
       loggingInstalled = true;
