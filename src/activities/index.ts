@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
+import { keepAlive } from './keep-alive.js';
 import { preparePipeActivity, readSourcePositionActivity, validateSourceActivity } from './prepare-pipe.js';
 import { planChunksActivity } from './plan-chunks.js';
 import { loadChunkActivity } from './load-chunk.js';
@@ -13,17 +15,40 @@ export type { LoadChunkInput, LoadChunkResult, ChunkProgress } from './load-chun
 export type { PullChangesInput, PullChangesResult } from './pull-changes.js';
 export type { ResyncTableInput } from './resync-tables.js';
 
+/**
+ * Heartbeats while a step that records no progress of its own runs, so that
+ * the step of a worker that died is retried within the heartbeat timeout
+ * rather than at its start-to-close timeout.
+ */
+function heartbeating<A extends unknown[], R>(step: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    const stop = keepAlive(Context.current(), () => undefined);
+    try {
+      return await step(...args);
+    } finally {
+      stop();
+    }
+  };
+}
+
 /** Builds the worker's activities around the connections it is given. */
 export function createActivities(deps: ActivityDeps) {
+  const resync = resyncTableActivities(deps);
+  const control = pipeControlActivities(deps);
   return {
-    preparePipe: preparePipeActivity(deps),
-    validateSource: validateSourceActivity(deps),
-    readSourcePosition: readSourcePositionActivity(deps),
-    planTableChunks: planChunksActivity(deps),
+    preparePipe: heartbeating(preparePipeActivity(deps)),
+    validateSource: heartbeating(validateSourceActivity(deps)),
+    readSourcePosition: heartbeating(readSourcePositionActivity(deps)),
+    planTableChunks: heartbeating(planChunksActivity(deps)),
+    // These two heartbeat their progress themselves.
     loadChunk: loadChunkActivity(deps),
     pullChanges: pullChangesActivity(deps),
-    ...resyncTableActivities(deps),
-    ...pipeControlActivities(deps),
+    carrySoftDeletes: heartbeating(resync.carrySoftDeletes),
+    swapTable: heartbeating(resync.swapTable),
+    readPipeConfig: heartbeating(control.readPipeConfig),
+    reportToPipe: heartbeating(control.reportToPipe),
+    stopPipe: control.stopPipe,
+    startPipe: heartbeating(control.startPipe),
   };
 }
 

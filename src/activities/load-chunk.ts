@@ -12,6 +12,7 @@ import { withSource } from '../mysql/source-connector.js';
 import { keepAlive } from './keep-alive.js';
 import { pullChunk } from './pull-chunk.js';
 import { reportingRetries } from './failures.js';
+import { crashPoint } from './crash-points.js';
 
 export interface LoadChunkInput {
   source: SourceConfig;
@@ -101,6 +102,7 @@ export function loadChunkActivity(deps: ActivityDeps) {
             .update(JSON.stringify([input.loadId, input.destinationTable, input.chunk.index, after, page.lastKey, page.rows.length]))
             .digest('hex');
           await deps.destination.insert(input.destinationDatabase, input.destinationTable, columns, encoded, token);
+          crashPoint('chunk');
           after = page.lastKey;
           rows += page.rows.length;
           let chars = 0;

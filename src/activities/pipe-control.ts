@@ -8,6 +8,7 @@ import { configQuery, drainAndStopSignal, dropSignal, resyncRefusedSignal } from
 import type { BinlogPosition } from '../pipe/status.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
+import { crashPoint } from './crash-points.js';
 
 /**
  * A resync's hold on the pipe's own workflow (`pipe:<name>`): read its
@@ -67,6 +68,7 @@ export function pipeControlActivities(deps: ActivityDeps) {
         // A retry after the start went through finds the pipe running.
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
+      crashPoint('restart');
     },
   };
 }

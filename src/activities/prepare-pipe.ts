@@ -5,6 +5,7 @@ import { readBinlogPosition } from '../mysql/binlog-position.js';
 import { createDatabaseSql, createTableSql } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
 import { checkSource, withCheckedSource } from './source-check.js';
+import { crashPoint } from './crash-points.js';
 
 export interface PreparePipeInput {
   config: PipeConfig;
@@ -45,6 +46,7 @@ export function preparePipeActivity(deps: ActivityDeps) {
         );
       }
       const position = config.cdc ? (input.position ?? (await readBinlogPosition(conn))) : null;
+      crashPoint('setup');
       return { schemas, position };
     });
   };

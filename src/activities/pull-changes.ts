@@ -11,6 +11,7 @@ import { insertColumns } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { failFastOnValidation, reportingRetries } from './failures.js';
+import { crashPoint } from './crash-points.js';
 
 export interface PullChangesInput {
   pipe: string;
@@ -115,6 +116,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
         const schema = schemas.get(table)!;
         const token = createHash('sha256').update(`cdc:${input.pipe}:${table}:${rangeStart}-${rangeEnd}`).digest('hex');
         await deps.destination.insert(input.destinationDatabase, table, insertColumns(schema), rows, token);
+        crashPoint('cdc');
       }
       rangeStart = rangeEnd;
     };

@@ -22,7 +22,8 @@ export async function pullChunk(deps: ActivityDeps, input: LoadChunkInput): Prom
   // ClickHouse's mysql() has no TLS settings: a TLS source is streamed.
   if (!pullable(schema) || source.tls) return null;
   const ctx = Context.current();
-  const stopKeepAlive = keepAlive(ctx, () => ({ pulling: chunk.index }));
+  // No progress to record: a retried chunk is pulled again, its token drops the copy.
+  const stopKeepAlive = keepAlive(ctx, () => undefined);
   try {
     const rows = await withSource(deps.source, source, async (conn) => {
       if (hasTimestamps(schema)) {

@@ -2,6 +2,7 @@ import type { TableSchema } from '../pipe/table-schema.js';
 import { carrySoftDeletes } from '../clickhouse/soft-delete-carry.js';
 import { swapWithResync, type SwapOutcome } from '../clickhouse/exchange-tables.js';
 import type { ActivityDeps } from './deps.js';
+import { crashPoint } from './crash-points.js';
 
 export interface ResyncTableInput {
   database: string;
@@ -16,12 +17,16 @@ export function resyncTableActivities(deps: ActivityDeps) {
     /** Soft-deleted rows of the old table, carried into the fresh one (idempotent). */
     async carrySoftDeletes(input: ResyncTableInput): Promise<number> {
       const { database, schema } = input;
-      return carrySoftDeletes(deps.destination, database, schema.table, schema.table + input.resyncSuffix, schema);
+      const carried = await carrySoftDeletes(deps.destination, database, schema.table, schema.table + input.resyncSuffix, schema);
+      crashPoint('carry');
+      return carried;
     },
     /** The atomic swap; a retry skips a table already swapped. */
     async swapTable(input: ResyncTableInput): Promise<SwapOutcome> {
       const { database, schema } = input;
-      return swapWithResync(deps.destination, database, schema.table, schema.table + input.resyncSuffix, input.marker);
+      const outcome = await swapWithResync(deps.destination, database, schema.table, schema.table + input.resyncSuffix, input.marker);
+      crashPoint('swap');
+      return outcome;
     },
   };
 }

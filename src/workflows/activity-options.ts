@@ -7,6 +7,8 @@ import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
  */
 export const SETUP_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
+  // Activities heartbeat every second: a dead worker's step is retried within 10 s.
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     maximumInterval: '10 seconds',

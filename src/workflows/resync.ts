@@ -26,6 +26,8 @@ const { stopPipe } = proxyActivities<Activities>({
 
 const steps = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
+  // Every step heartbeats: a dead worker's step is retried within 10 s.
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [VALIDATION_ERROR_TYPE] },
 });
 

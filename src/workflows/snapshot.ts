@@ -12,6 +12,7 @@ const { preparePipe } = proxyActivities<Activities>(SETUP_OPTIONS);
 
 const { planTableChunks } = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 

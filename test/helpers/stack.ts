@@ -131,7 +131,7 @@ export class TestWorld {
   }
 
   /** The real worker program in a child process (it owns the ClickHouse engine meanwhile). */
-  async startWorkerProcess(): Promise<ChildProcess> {
+  async startWorkerProcess(extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
     await this.releaseDestination();
     const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/src/worker.js')], {
       cwd: PROJECT_ROOT,
@@ -143,6 +143,7 @@ export class TestWorld {
         PIPES_TASK_QUEUE: this.taskQueue,
         PIPES_CHDB_PATH: this.chdbPath,
         [secretEnvName(TEST_SECRET)]: LOCAL_SOURCE_PASSWORD,
+        ...extraEnv,
       },
     });
     return child;
