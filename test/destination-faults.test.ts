@@ -7,11 +7,12 @@ import type { Destination } from '../src/clickhouse/destination.js';
 import type { PipeStatusView } from '../src/pipe/status.js';
 
 /** What the fault injector does to the next calls, while `fault` is set. */
-type Fault = 'reject inserts' | 'drop connection' | null;
+type Fault = 'reject inserts' | 'drop connection' | 'reject DDL' | null;
 
 /**
  * ClickHouse failing for a while, through a fault-injecting wrapper around
- * the real engine: inserts rejected, then the connection dropped mid-call.
+ * the real engine: inserts rejected, the connection dropped mid-call, DDL
+ * rejected.
  * The activities retry with backoff, `status` shows the last error and the
  * retry count, and the pipe recovers by itself when the fault ends, with
  * nothing lost or doubled.
@@ -39,7 +40,13 @@ describe('ClickHouse failing for a while', () => {
     };
     return {
       kind: real.kind,
-      command: (sql, params) => real.command(sql, params),
+      async command(sql, params) {
+        if (fault === 'reject DDL' && /^CREATE/.test(sql)) {
+          rejected++;
+          throw new Error('Code: 242. DB::Exception: Table is in readonly mode (injected)');
+        }
+        await real.command(sql, params);
+      },
       query: (sql, params) => real.query(sql, params),
       async insert(...args) {
         check();
@@ -108,5 +115,20 @@ describe('ClickHouse failing for a while', () => {
     await waitCaughtUp(world, pipe, 120_000);
     await assertSameAsSource();
     assert.ok(rejected >= 4);
+  });
+
+  it('while a table is added, with its DDL rejected for a few seconds', async () => {
+    await world.root.query('CREATE TABLE t2 (id INT PRIMARY KEY, w VARCHAR(10) NOT NULL)');
+    await world.root.query("INSERT INTO t2 SELECT seq, CONCAT('w', seq) FROM seq_1_to_1000");
+    const before = (await world.client.status(pipe)).retries ?? 0;
+    fault = 'reject DDL';
+    await world.client.addTables(pipe, ['t2']);
+    const view = await waitForRetries(before + 1);
+    assert.match(view.lastError ?? '', /preparePipe \(attempt \d+, retrying\): Code: 242.*injected/);
+    fault = null;
+    await waitCaughtUp(world, pipe, 120_000);
+    await expectStatus(world, pipe, 'Running');
+    const [n] = await world.destination().query<{ n: string }>(`SELECT count() AS n FROM \`${dst()}\`.t2 FINAL`);
+    assert.equal(Number(n?.n), 1000);
   });
 });

@@ -25,7 +25,11 @@ export async function reportingRetries<T>(deps: ActivityDeps, body: () => Promis
     return await body();
   } catch (err) {
     const ctx = Context.current();
-    const final = err instanceof PipeValidationError || err instanceof CancelledFailure || ctx.cancellationSignal.aborted;
+    const final =
+      err instanceof PipeValidationError ||
+      (err instanceof ApplicationFailure && err.nonRetryable) ||
+      err instanceof CancelledFailure ||
+      ctx.cancellationSignal.aborted;
     const { workflowExecution, activityType, attempt } = ctx.info;
     if (!final && workflowExecution) {
       await deps.temporal.workflow

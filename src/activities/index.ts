@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
+import { reportingRetries } from './failures.js';
 import { preparePipeActivity, readSourcePositionActivity, validateSourceActivity } from './prepare-pipe.js';
 import { planChunksActivity } from './plan-chunks.js';
 import { loadChunkActivity } from './load-chunk.js';
@@ -15,24 +16,26 @@ export type { LoadChunkInput, LoadChunkResult, ChunkProgress } from './load-chun
 export type { PullChangesInput, PullChangesResult } from './pull-changes.js';
 export type { ResyncTableInput } from './resync-tables.js';
 
-/**
- * Heartbeats while a step that records no progress of its own runs, so that
- * the step of a worker that died is retried within the heartbeat timeout
- * rather than at its start-to-close timeout.
- */
-function heartbeating<A extends unknown[], R>(step: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return async (...args: A) => {
-    const stop = keepAlive(Context.current(), () => undefined);
-    try {
-      return await step(...args);
-    } finally {
-      stop();
-    }
-  };
-}
-
 /** Builds the worker's activities around the connections it is given. */
 export function createActivities(deps: ActivityDeps) {
+  /**
+   * A step that records no progress of its own: heartbeats while it runs, so
+   * the step of a worker that died is retried within the heartbeat timeout
+   * (not at its start-to-close timeout), and reports failures that will be
+   * retried to the workflow's status.
+   */
+  const heartbeating =
+    <A extends unknown[], R>(step: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      reportingRetries(deps, async () => {
+        const stop = keepAlive(Context.current(), () => undefined);
+        try {
+          return await step(...args);
+        } finally {
+          stop();
+        }
+      });
+
   const resync = resyncTableActivities(deps);
   const control = pipeControlActivities(deps);
   return {
