@@ -95,7 +95,7 @@ export function loadChunkActivity(deps: ActivityDeps) {
           readHere += page.rows.length;
           if (page.rows.length === 0) break;
           const encoded = page.rows.map((r) => encodeRow(input.schema, r, input.version, false));
-          const pageSize = pageRows;
+          const asked = pageRows;
           // The token names the exact key range written, so a replay of the
           // same page is dropped and a page that grew or shrank is not.
           const token = createHash('sha256')
@@ -111,7 +111,7 @@ export function loadChunkActivity(deps: ActivityDeps) {
           // so memory stays bounded).
           pageRows = rowsFitting(chars / encoded.length, pageRows);
           ctx.heartbeat(progress());
-          if (page.rows.length < pageSize) break;
+          if (page.rows.length < asked) break;
         }
       });
     } finally {
