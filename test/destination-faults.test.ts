@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
-import { checksum, destinationImage, firstDifference, physicalRows, sourceImage } from './helpers/compare.js';
-import { expectStatus, waitCaughtUp } from './helpers/pipes.js';
+import { TestWorld, type RunningWorker } from './helpers/stack.js';
+import { physicalRows } from './helpers/compare.js';
+import { expectStatus, waitCaughtUp, assertSameAsSource, waitForRetries } from './helpers/pipes.js';
 import type { Destination } from '../src/clickhouse/destination.js';
-import type { PipeStatusView } from '../src/pipe/status.js';
 
 /** What the fault injector does to the next calls, while `fault` is set. */
 type Fault = 'reject inserts' | 'drop connection' | 'reject DDL' | null;
@@ -58,22 +57,7 @@ describe('ClickHouse failing for a while', () => {
     };
   }
 
-  async function waitForRetries(min: number): Promise<PipeStatusView> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const view = await world.client.status(pipe);
-      if ((view.retries ?? 0) >= min) return view;
-      if (Date.now() > deadline) throw new Error(`no retries reported: ${JSON.stringify(view)}`);
-      await sleep(300);
-    }
-  }
 
-  async function assertSameAsSource() {
-    const src = await sourceImage(world.root, world.sourceDb, 't', cols, ['id']);
-    const got = await destinationImage(world.destination(), dst(), 't', cols, ['id']);
-    assert.equal(got.length, src.length);
-    assert.equal(checksum(got), checksum(src), `${firstDifference(src, got)}`);
-  }
 
   before(async () => {
     world = await TestWorld.create('chfault');
@@ -94,12 +78,12 @@ describe('ClickHouse failing for a while', () => {
     await world.client.create(
       world.config({ name: pipe, destination: { database: dst() }, tables: ['t'], settings: { snapshotRowsPerPartition: 10_000, syncIntervalSeconds: 1 } }),
     );
-    const view = await waitForRetries(2);
+    const view = await waitForRetries(world, pipe, 2);
     assert.equal(view.status, 'Snapshot');
     assert.match(view.lastError ?? '', /loadChunk \(attempt \d+, retrying\): Code: 241.*injected/);
     fault = null;
     await expectStatus(world, pipe, 'Running', 120_000);
-    await assertSameAsSource();
+    await assertSameAsSource(world, dst(), 't', cols, ['id']);
     assert.equal(await physicalRows(world.destination(), dst(), 't'), ROWS);
   });
 
@@ -108,12 +92,12 @@ describe('ClickHouse failing for a while', () => {
     fault = 'drop connection';
     await world.root.query('UPDATE t SET v = -v WHERE id <= 5000');
     await world.root.query('DELETE FROM t WHERE id > 29000');
-    const view = await waitForRetries(before + 2);
+    const view = await waitForRetries(world, pipe, before + 2);
     assert.equal(view.status, 'Running');
     assert.match(view.lastError ?? '', /pullChanges \(attempt \d+, retrying\): socket hang up/);
     fault = null;
     await waitCaughtUp(world, pipe, 120_000);
-    await assertSameAsSource();
+    await assertSameAsSource(world, dst(), 't', cols, ['id']);
     assert.ok(rejected >= 4);
   });
 
@@ -123,7 +107,7 @@ describe('ClickHouse failing for a while', () => {
     const before = (await world.client.status(pipe)).retries ?? 0;
     fault = 'reject DDL';
     await world.client.addTables(pipe, ['t2']);
-    const view = await waitForRetries(before + 1);
+    const view = await waitForRetries(world, pipe, before + 1);
     assert.match(view.lastError ?? '', /preparePipe \(attempt \d+, retrying\): Code: 242.*injected/);
     fault = null;
     await waitCaughtUp(world, pipe, 120_000);

@@ -6,8 +6,7 @@ import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
 import { swapWithResync } from '../src/clickhouse/exchange-tables.js';
 import { ensureTemporalCli } from '../scripts/stack/temporal-cli.js';
 import { PROJECT_ROOT } from '../scripts/stack/paths.js';
-import { checksum, destinationImage, firstDifference, sourceImage } from './helpers/compare.js';
-import { expectStatus, waitCaughtUp } from './helpers/pipes.js';
+import { expectStatus, waitCaughtUp, assertSameAsSource } from './helpers/pipes.js';
 import { recordAndReplay } from './helpers/histories.js';
 import { resyncUpdate } from '../src/workflows/messages.js';
 import { pipeWorkflowId } from '../src/pipe/names.js';
@@ -19,12 +18,7 @@ describe('resync', () => {
   const q = <T>(sql: string) => world.destination().query<T>(sql);
   const count = async (sql: string) => Number((await q<{ n: string }>(sql))[0]?.n);
 
-  async function assertEqual(table: string, cols: string[], key: string[]) {
-    const src = await sourceImage(world.root, world.sourceDb, table, cols, key);
-    const got = await destinationImage(world.destination(), dst(), table, cols, key);
-    assert.equal(got.length, src.length, `${table}: row count`);
-    assert.equal(checksum(got), checksum(src), `${table}: ${firstDifference(src, got)}`);
-  }
+  const assertEqual = (table: string, cols: string[], key: string[]) => assertSameAsSource(world, dst(), table, cols, key);
 
   async function resync(pipe: string, options: Parameters<typeof world.client.resync>[1] = {}) {
     await world.client.resync(pipe, options);

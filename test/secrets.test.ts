@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
+import { waitForRetries } from './helpers/pipes.js';
+import { TestWorld, type RunningWorker } from './helpers/stack.js';
 import { LOCAL_SOURCE_PASSWORD } from '../scripts/stack/mariadb.js';
-import type { PipeStatusView } from '../src/pipe/status.js';
 
 /**
  * The one place a password leaves the worker is the pull mode's statement to
@@ -32,14 +32,8 @@ describe('secrets in errors', () => {
     await world.client.create(
       world.config({ name: pipe, source: { addressForClickHouse: '127.0.0.1:1' }, destination: { database: `dst_${world.id}` }, tables: ['t'], settings: { loadMode: 'pull' } }),
     );
-    let view: PipeStatusView | null = null;
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      view = await world.client.status(pipe);
-      if ((view.retries ?? 0) > 0) break;
-      await sleep(300);
-    }
-    assert.match(view?.lastError ?? '', /pulling chunk 0 of t into ClickHouse failed: .*127\.0\.0\.1/);
+    const view = await waitForRetries(world, pipe, 1);
+    assert.match(view.lastError ?? '', /pulling chunk 0 of t into ClickHouse failed: .*127\.0\.0\.1/);
     assert.ok(!JSON.stringify(view).includes(LOCAL_SOURCE_PASSWORD), 'no password in status');
   });
 });

@@ -59,15 +59,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     )
     .allowExcessArguments(false);
   program.parse(argv);
-  const o = program.opts<{
-    rows: number;
-    cdcChanges: number;
-    memorySizes: number[];
-    rate: number;
-    lagSeconds: number;
-    lagRate: number;
-    json: boolean;
-    skip: Section[];
-  }>();
+  const o = program.opts<Omit<BenchOptions, 'skip'> & { skip: Section[] }>();
   return { ...o, skip: new Set(o.skip) };
 }

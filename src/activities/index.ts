@@ -18,24 +18,25 @@ export type { ResyncTableInput } from './resync-tables.js';
 
 /** Builds the worker's activities around the connections it is given. */
 export function createActivities(deps: ActivityDeps) {
-  /**
-   * A step that records no progress of its own: heartbeats while it runs, so
-   * the step of a worker that died is retried within the heartbeat timeout
-   * (not at its start-to-close timeout), and reports failures that will be
-   * retried to the workflow's status.
-   */
-  const heartbeating =
+  /** Failures that will be retried are reported to the workflow's status. */
+  const reported =
     <A extends unknown[], R>(step: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> =>
-      reportingRetries(deps, async () => {
-        const stop = keepAlive(Context.current(), () => undefined);
-        try {
-          return await step(...args);
-        } finally {
-          stop();
-        }
-      });
-
+      reportingRetries(deps, () => step(...args));
+  /**
+   * A step that records no progress of its own heartbeats while it runs, so
+   * the step of a worker that died is retried within the heartbeat timeout
+   * (not at its start-to-close timeout).
+   */
+  const heartbeating = <A extends unknown[], R>(step: (...args: A) => Promise<R>) =>
+    reported(async (...args: A): Promise<R> => {
+      const stop = keepAlive(Context.current(), () => undefined);
+      try {
+        return await step(...args);
+      } finally {
+        stop();
+      }
+    });
   const resync = resyncTableActivities(deps);
   const control = pipeControlActivities(deps);
   return {
@@ -43,9 +44,9 @@ export function createActivities(deps: ActivityDeps) {
     validateSource: heartbeating(validateSourceActivity(deps)),
     readSourcePosition: heartbeating(readSourcePositionActivity(deps)),
     planTableChunks: heartbeating(planChunksActivity(deps)),
-    // These two heartbeat their progress themselves.
-    loadChunk: loadChunkActivity(deps),
-    pullChanges: pullChangesActivity(deps),
+    // These heartbeat their progress themselves.
+    loadChunk: reported(loadChunkActivity(deps)),
+    pullChanges: reported(pullChangesActivity(deps)),
     carrySoftDeletes: heartbeating(resync.carrySoftDeletes),
     swapTable: heartbeating(resync.swapTable),
     readPipeConfig: heartbeating(control.readPipeConfig),

@@ -11,7 +11,6 @@ import type { ActivityDeps } from './deps.js';
 import { withSource } from '../mysql/source-connector.js';
 import { keepAlive } from './keep-alive.js';
 import { pullChunk } from './pull-chunk.js';
-import { reportingRetries } from './failures.js';
 import { crashPoint } from './crash-points.js';
 
 export interface LoadChunkInput {
@@ -58,9 +57,7 @@ export function loadChunkActivity(deps: ActivityDeps) {
    * written twice carries the same deduplication token, so ClickHouse keeps
    * one copy.
    */
-  return (input: LoadChunkInput): Promise<LoadChunkResult> => reportingRetries(deps, () => loadChunk(input));
-
-  async function loadChunk(input: LoadChunkInput): Promise<LoadChunkResult> {
+  return async function loadChunk(input: LoadChunkInput): Promise<LoadChunkResult> {
     const ctx = Context.current();
     const resumed = ctx.info.heartbeatDetails as ChunkProgress | undefined;
     // A rate limit needs the page-by-page pace of the streaming mode.
@@ -118,5 +115,5 @@ export function loadChunkActivity(deps: ActivityDeps) {
       stopKeepAlive();
     }
     return { rows };
-  }
+  };
 }

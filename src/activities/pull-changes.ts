@@ -10,7 +10,7 @@ import { ChangeBatch } from '../cdc/change-batch.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
-import { failFastOnValidation, reportingRetries } from './failures.js';
+import { failFastOnValidation } from './failures.js';
 import { crashPoint } from './crash-points.js';
 
 export interface PullChangesInput {
@@ -79,8 +79,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
    * commits that position only after this returns, so the offset follows the
    * data; a retry replays from `from`, which versions make harmless.
    */
-  return (input: PullChangesInput): Promise<PullChangesResult> =>
-    reportingRetries(deps, () => failFastOnValidation(() => pull(input)));
+  return (input: PullChangesInput): Promise<PullChangesResult> => failFastOnValidation(() => pull(input));
 
   async function pull(input: PullChangesInput): Promise<PullChangesResult> {
     const ctx = Context.current();
@@ -90,7 +89,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
     const stream =
       reused ??
       new BinlogStream({
-        connection: deps.source.binlogOptions(input.source),
+        connection: deps.source.connectionOptions(input.source),
         serverId: binlogServerId(input.pipe, input.source.serverId),
         database: input.source.database,
         tables: input.schemas.map((s) => s.table),

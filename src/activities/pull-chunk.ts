@@ -26,24 +26,23 @@ export async function pullChunk(deps: ActivityDeps, input: LoadChunkInput): Prom
   const stopKeepAlive = keepAlive(ctx, () => undefined);
   try {
     const rows = await withSource(deps.source, source, async (conn) => {
-      if (hasTimestamps(schema)) {
-        const [[tz]] = await conn.query<RowDataPacket[]>('SELECT @@global.time_zone AS zone, @@system_time_zone AS system');
-        const zone = String(tz?.zone) === 'SYSTEM' ? String(tz?.system) : String(tz?.zone);
-        if (!UTC_ZONES.test(zone)) return null;
-      }
-      // One range scan counts the chunk and finds values ClickHouse would read differently.
+      // One range scan counts the chunk and finds values ClickHouse would
+      // read differently; the same query reads the time zone its session gets.
       const where = rangeWhere(schema.key, chunk.lower, chunk.upper);
       const pullable = pullableValuesSql(schema, quoteMysqlIdent);
       const [[r]] = await conn.query<RowDataPacket[]>(
-        `SELECT COUNT(*) AS n${pullable ? `, COALESCE(SUM(NOT (${pullable})), 0) AS odd` : ', 0 AS odd'} ` +
+        `SELECT COUNT(*) AS n, ${pullable ? `COALESCE(SUM(NOT (${pullable})), 0)` : '0'} AS odd, ` +
+          '@@global.time_zone AS zone, @@system_time_zone AS system ' +
           `FROM ${qualifiedMysqlTable(source.database, schema.table)} WHERE ${where.sql}`,
         where.params,
       );
-      return Number(r?.odd) > 0 ? null : Number(r?.n ?? 0);
+      const zone = String(r?.zone) === 'SYSTEM' ? String(r?.system) : String(r?.zone);
+      if (Number(r?.odd) > 0 || (hasTimestamps(schema) && !UTC_ZONES.test(zone))) return null;
+      return Number(r?.n ?? 0);
     });
     if (rows === null) return null;
     if (rows > 0) {
-      const options = deps.source.binlogOptions(source);
+      const options = deps.source.connectionOptions(source);
       const password = String(options.password ?? '');
       const sql = pullChunkSql({
         target: { database: input.destinationDatabase, table: input.destinationTable },

@@ -1,4 +1,5 @@
 import type { KeyTuple, KeyValue, ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
+import { keyRangeCondition } from '../mysql/key-range.js';
 import { qualifiedChTable, quoteChBytes, quoteChIdent, quoteChString } from './quote.js';
 
 /**
@@ -33,21 +34,12 @@ function literal(col: ReplicatedColumn, v: KeyValue): string {
   return quoteChString(String(v));
 }
 
-function compare(schema: TableSchema, values: KeyTuple, op: '>' | '<=' ): string {
-  const cols = schema.key.map((k) => schema.columns.find((c) => c.name === k)!);
-  const strict = op === '>' ? '>' : '<';
-  const ors = cols.map((_, i) => {
-    const ands = cols.slice(0, i).map((c, j) => `${quoteChIdent(c.name)} = ${literal(c, values[j]!)}`);
-    ands.push(`${quoteChIdent(cols[i]!.name)} ${i === cols.length - 1 ? op : strict} ${literal(cols[i]!, values[i]!)}`);
-    return ands.length > 1 ? `(${ands.join(' AND ')})` : ands[0]!;
-  });
-  return `(${ors.join(' OR ')})`;
-}
-
-/** The chunk's key range, (lower, upper], in ClickHouse SQL. */
+/** The chunk's key range, (lower, upper], in ClickHouse SQL with literal values. */
 export function chunkRangeSql(schema: TableSchema, lower: KeyTuple | null, upper: KeyTuple | null): string {
-  const parts = [lower && compare(schema, lower, '>'), upper && compare(schema, upper, '<=')].filter(Boolean);
-  return parts.length ? parts.join(' AND ') : '1 = 1';
+  const byName = new Map(schema.columns.map((c) => [c.name, c]));
+  return keyRangeCondition(schema.key, lower, upper, (values) => (column, i, op) =>
+    `${quoteChIdent(column)} ${op} ${literal(byName.get(column)!, values[i]!)}`,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
+import { escapeBytes } from './quote.js';
 
 /**
  * The one value path: rows from the initial load (mysql2) and from CDC (the
@@ -13,7 +14,6 @@ import type { ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
 /** One row as a line of TabSeparated values, without its newline. */
 export type EncodedRow = string;
 
-const BYTE_ESCAPES: string[] = Array.from({ length: 256 }, (_, b) => `\\x${b.toString(16).padStart(2, '0')}`);
 /** Bytes written as they are: printable ASCII but the backslash. */
 const UNSAFE_BYTE = /[^\x20-\x5b\x5d-\x7e]/g;
 const TEXT_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
@@ -21,7 +21,7 @@ const UNSAFE_CHAR = /[\\\t\n\r\0]/g;
 
 /** A TabSeparated field holding exactly these bytes (`\xNN` for the rest). */
 export function bytesField(buf: Buffer): string {
-  return buf.toString('latin1').replace(UNSAFE_BYTE, (c) => BYTE_ESCAPES[c.charCodeAt(0)]!);
+  return escapeBytes(buf, UNSAFE_BYTE);
 }
 
 /** A TabSeparated field holding this text (sent as UTF-8). */

@@ -16,47 +16,43 @@ export function fromKeyValue(v: KeyValue): unknown {
   return v;
 }
 
+/** Renders one comparison of a key column with the i-th value of a key tuple. */
+export type KeyTerm = (column: string, index: number, op: '=' | '>' | '<' | '<=') => string;
+
 /**
  * Row-value comparison written out column by column, which both MySQL and
- * MariaDB turn into index range scans:
+ * MariaDB turn into index range scans (and ClickHouse pushes down to them):
  *   (a, b) > (x, y)  ⇔  a > x OR (a = x AND b > y)
+ * `term` renders each comparison in the dialect at hand, in reading order.
  */
-function compare(cols: string[], values: KeyTuple, strict: '>' | '<', last: '>' | '<' | '<='): { sql: string; params: unknown[] } {
-  const ors: string[] = [];
-  const params: unknown[] = [];
-  for (let i = 0; i < cols.length; i++) {
-    const ands: string[] = [];
-    for (let j = 0; j < i; j++) {
-      ands.push(`${quoteMysqlIdent(cols[j]!)} = ?`);
-      params.push(fromKeyValue(values[j]!));
-    }
-    const op = i === cols.length - 1 ? last : strict;
-    ands.push(`${quoteMysqlIdent(cols[i]!)} ${op} ?`);
-    params.push(fromKeyValue(values[i]!));
-    ors.push(ands.length > 1 ? `(${ands.join(' AND ')})` : ands[0]!);
-  }
-  return { sql: `(${ors.join(' OR ')})`, params };
+function compare(cols: string[], strict: '>' | '<', last: '>' | '<=', term: KeyTerm): string {
+  const ors = cols.map((_, i) => {
+    const ands = cols.slice(0, i).map((c, j) => term(c, j, '='));
+    ands.push(term(cols[i]!, i, i === cols.length - 1 ? last : strict));
+    return ands.length > 1 ? `(${ands.join(' AND ')})` : ands[0]!;
+  });
+  return `(${ors.join(' OR ')})`;
 }
 
-/** key > values */
-export function keyAfter(cols: string[], values: KeyTuple) {
-  return compare(cols, values, '>', '>');
-}
-
-/** key <= values */
-export function keyAtOrBefore(cols: string[], values: KeyTuple) {
-  return compare(cols, values, '<', '<=');
-}
-
-/** The WHERE clause of (lower, upper]; either end may be open. */
-export function rangeWhere(cols: string[], lower: KeyTuple | null, upper: KeyTuple | null) {
+/** The condition lower < key <= upper (either end may be open), with `term` rendering each comparison. */
+export function keyRangeCondition(
+  cols: string[],
+  lower: KeyTuple | null,
+  upper: KeyTuple | null,
+  term: (values: KeyTuple) => KeyTerm,
+): string {
   const parts: string[] = [];
+  if (lower) parts.push(compare(cols, '>', '>', term(lower)));
+  if (upper) parts.push(compare(cols, '<', '<=', term(upper)));
+  return parts.length ? parts.join(' AND ') : '1=1';
+}
+
+/** The MySQL WHERE clause of (lower, upper], its values bound. */
+export function rangeWhere(cols: string[], lower: KeyTuple | null, upper: KeyTuple | null) {
   const params: unknown[] = [];
-  for (const c of [lower && keyAfter(cols, lower), upper && keyAtOrBefore(cols, upper)]) {
-    if (c) {
-      parts.push(c.sql);
-      params.push(...c.params);
-    }
-  }
-  return { sql: parts.length ? parts.join(' AND ') : '1=1', params };
+  const sql = keyRangeCondition(cols, lower, upper, (values) => (column, i, op) => {
+    params.push(fromKeyValue(values[i]!));
+    return `${quoteMysqlIdent(column)} ${op} ?`;
+  });
+  return { sql, params };
 }

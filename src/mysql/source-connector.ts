@@ -7,8 +7,8 @@ import type { SecretResolver } from '../secrets.js';
 export interface SourceConnector {
   /** A connection whose session reads TIMESTAMP in UTC. */
   open(source: SourceConfig): Promise<Connection>;
-  /** Options for the binlog reader (same value settings as `open`). */
-  binlogOptions(source: SourceConfig): ConnectionOptions;
+  /** The same connection's options, for the binlog reader and for ClickHouse's mysql() (pull mode). */
+  connectionOptions(source: SourceConfig): ConnectionOptions;
 }
 
 export function createSourceConnector(secrets: SecretResolver): SourceConnector {
@@ -25,7 +25,7 @@ export function createSourceConnector(secrets: SecretResolver): SourceConnector 
       }
       return conn;
     },
-    binlogOptions: options,
+    connectionOptions: options,
   };
 }
 

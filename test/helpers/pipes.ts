@@ -1,6 +1,8 @@
 import type { PipeStatus, PipeStatusView } from '../../src/pipe/status.js';
 import { readBinlogPosition } from '../../src/mysql/binlog-position.js';
+import assert from 'node:assert/strict';
 import type { TestWorld } from './stack.js';
+import { checksum, destinationImage, firstDifference, sourceImage } from './compare.js';
 
 /** Waits for a status, failing with the pipe's own account if it does not come. */
 export async function expectStatus(world: TestWorld, pipe: string, status: PipeStatus, timeoutMs = 60_000): Promise<PipeStatusView> {
@@ -12,4 +14,23 @@ export async function expectStatus(world: TestWorld, pipe: string, status: PipeS
 /** Waits until the pipe has applied everything the source's binlog holds now. */
 export async function waitCaughtUp(world: TestWorld, pipe: string, timeoutMs = 60_000): Promise<PipeStatusView> {
   return world.client.waitCaughtUp(pipe, await readBinlogPosition(world.root), timeoutMs);
+}
+
+/** The destination table (FINAL) equals the source table: row count, then a checksum over `cols`. */
+export async function assertSameAsSource(world: TestWorld, destinationDb: string, table: string, cols: string[], key: string[]): Promise<void> {
+  const src = await sourceImage(world.root, world.sourceDb, table, cols, key);
+  const got = await destinationImage(world.destination(), destinationDb, table, cols, key);
+  assert.equal(got.length, src.length, `${table}: row count`);
+  assert.equal(checksum(got), checksum(src), `${table}: ${firstDifference(src, got)}`);
+}
+
+/** Waits until the pipe's status counts at least `min` retried failures. */
+export async function waitForRetries(world: TestWorld, pipe: string, min: number, timeoutMs = 60_000): Promise<PipeStatusView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await world.client.status(pipe);
+    if ((view.retries ?? 0) >= min) return view;
+    if (Date.now() > deadline) throw new Error(`pipe ${pipe} reported fewer than ${min} retries: ${JSON.stringify(view)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }
