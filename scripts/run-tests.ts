@@ -3,7 +3,8 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDir, PROJECT_ROOT } from './stack/paths.js';
 import { freePort } from './stack/processes.js';
-import { startMariadb } from './stack/mariadb.js';
+import type { RowDataPacket } from 'mysql2/promise';
+import { rootConnection, startMariadb } from './stack/mariadb.js';
 import { startTemporalServer } from './stack/temporal-server.js';
 
 /**
@@ -12,6 +13,28 @@ import { startTemporalServer } from './stack/temporal-server.js';
  * with node's test runner against it, and stops the stack.
  * Extra arguments go to node --test (e.g. a single file).
  */
+/**
+ * A prepared XA transaction left by an interrupted run would hold every
+ * pipe's Setup back (it waits for undecided XA transactions).
+ */
+async function rollBackPreparedXa(port: number): Promise<void> {
+  const root = await rootConnection(port);
+  try {
+    const [prepared] = await root.query<RowDataPacket[]>('XA RECOVER');
+    for (const x of prepared) await root.query(`XA ROLLBACK X'${(x.data as Buffer).toString('hex')}'`);
+  } finally {
+    await root.end();
+  }
+}
+
+/** The compiled test files directly in `dir`, in name order. */
+function testFiles(dir: string): string[] {
+  return readdirSync(join(PROJECT_ROOT, dir))
+    .filter((f) => f.endsWith('.test.js'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
   const testData = dataDir('test');
@@ -19,6 +42,7 @@ async function main(): Promise<number> {
   const mysqlPort = await freePort();
   const temporalPort = await freePort();
   const mariadb = await startMariadb({ dir: join(testData, 'mariadb'), port: mysqlPort });
+  await rollBackPreparedXa(mysqlPort);
   const temporal = await startTemporalServer({ port: temporalPort, logDir: join(testData, 'logs'), instance: 'test' });
   // Interrupted (Ctrl-C, a CI time limit): leave nothing running.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -28,17 +52,15 @@ async function main(): Promise<number> {
   }
   console.log(`test stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${mariadb.name}, ${temporal.name}`);
   const args = process.argv.slice(2);
-  const files = args.length
-    ? args
-    : readdirSync(join(PROJECT_ROOT, 'dist/test'))
-        .filter((f) => f.endsWith('.test.js'))
-        .sort()
-        .map((f) => join('dist/test', f));
+  const flags = args.filter((a) => a.startsWith('--'));
+  const named = args.filter((a) => !a.startsWith('--'));
+  // The fast unit tests first, then the integration tests.
+  const files = named.length ? named : ['dist/test/unit', 'dist/test'].flatMap(testFiles);
   try {
     return await new Promise<number>((resolve) => {
       const child = spawn(
         process.execPath,
-        ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+        ['--test', '--test-concurrency=1', '--test-reporter=spec', ...flags, ...files],
         {
           cwd: PROJECT_ROOT,
           stdio: 'inherit',

@@ -1,8 +1,9 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import { createDestination, destinationOptionsFromEnv } from '../src/clickhouse/destination.js';
+import { createDestination } from '../src/clickhouse/destination.js';
+import { destinationFromEnv, secretEnvName, temporalFromEnv } from '../src/runtime/environment.js';
 import { createSourceConnector } from '../src/mysql/source-connector.js';
 import { createPipeWorker, installWorkerLogging } from '../src/worker.js';
-import { secretsFromEnv, secretEnvName } from '../src/secrets.js';
+import { secretsFromEnv } from '../src/runtime/secrets.js';
 import { dataDir } from './stack/paths.js';
 import { LOCAL_SOURCE_PASSWORD, rootConnection, startMariadb } from './stack/mariadb.js';
 import { startTemporalServer } from './stack/temporal-server.js';
@@ -34,11 +35,11 @@ async function main(): Promise<void> {
   // The example pipe names the secret "local-source": the local reader's password.
   process.env[secretEnvName('local-source')] ??= LOCAL_SOURCE_PASSWORD;
   const chdbPath = process.env.PIPES_CHDB_PATH ?? dataDir('chdb');
-  const destination = createDestination({ ...destinationOptionsFromEnv(), embeddedPath: chdbPath });
+  const destination = createDestination({ ...destinationFromEnv(), embeddedPath: chdbPath });
   const worker = await createPipeWorker({
     address: `127.0.0.1:${TEMPORAL_PORT}`,
     namespace: 'default',
-    taskQueue: process.env.PIPES_TASK_QUEUE,
+    taskQueue: temporalFromEnv().taskQueue,
     deps: { source: createSourceConnector(secretsFromEnv()), destination },
   });
   console.log(`

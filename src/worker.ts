@@ -2,12 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities/index.js';
-import { createDestination, destinationOptionsFromEnv } from './clickhouse/destination.js';
+import { createDestination } from './clickhouse/destination.js';
 import { createSourceConnector } from './mysql/source-connector.js';
 import { TASK_QUEUE } from './pipe/names.js';
-import { secretsFromEnv } from './secrets.js';
-import { isMainModule } from './main-module.js';
-import { temporalAddressFromEnv } from './temporal-address.js';
+import { secretsFromEnv } from './runtime/secrets.js';
+import { isMainModule } from './runtime/main-module.js';
+import { destinationFromEnv, logLevelFromEnv, temporalFromEnv } from './runtime/environment.js';
 
 export interface PipeWorkerOptions {
   /** Temporal frontend, host:port. */
@@ -24,7 +24,7 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.js', impo
  * Sets how much the worker logs (PIPES_LOG_LEVEL, default INFO). Call once,
  * before the first worker is created.
  */
-export function installWorkerLogging(level: LogLevel = (process.env.PIPES_LOG_LEVEL as LogLevel | undefined) ?? 'INFO'): void {
+export function installWorkerLogging(level: LogLevel = logLevelFromEnv()): void {
   Runtime.install({
     logger: new DefaultLogger(level),
     telemetryOptions: { logging: { filter: { core: level === 'INFO' || level === 'DEBUG' || level === 'TRACE' ? 'WARN' : 'ERROR', other: 'ERROR' } } },
@@ -66,13 +66,10 @@ export async function createPipeWorker(opts: PipeWorkerOptions): Promise<PipeWor
 
 async function main(): Promise<void> {
   installWorkerLogging();
-  const destination = createDestination(destinationOptionsFromEnv());
-  const worker = await createPipeWorker({
-    ...temporalAddressFromEnv(),
-    taskQueue: process.env.PIPES_TASK_QUEUE,
-    deps: { source: createSourceConnector(secretsFromEnv()), destination },
-  });
-  console.log(`pipes worker: task queue "${process.env.PIPES_TASK_QUEUE ?? TASK_QUEUE}", ClickHouse ${destination.kind}`);
+  const destination = createDestination(destinationFromEnv());
+  const temporal = temporalFromEnv();
+  const worker = await createPipeWorker({ ...temporal, deps: { source: createSourceConnector(secretsFromEnv()), destination } });
+  console.log(`pipes worker: task queue "${temporal.taskQueue}", ClickHouse ${destination.kind}`);
   try {
     await worker.run();
   } finally {

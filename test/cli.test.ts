@@ -98,7 +98,7 @@ describe('pipectl', () => {
     const shown = await pipectl(['status', pipe], env);
     assert.equal(shown.code, 0);
     assert.match(shown.stdout, /Status:\s+Running/);
-    assert.match(shown.stdout, /items\s+300\s+1\/1/);
+    assert.match(shown.stdout, /items\s+Live\s+300\s+1\/1/);
 
     const json = await pipectl(['status', pipe, '--json'], env);
     const view = JSON.parse(json.stdout) as { status: string; tables: Record<string, { initialLoad: { rowsLoaded: number } }> };

@@ -6,9 +6,9 @@ import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
 import { swapWithResync } from '../src/clickhouse/exchange-tables.js';
 import { ensureTemporalCli } from '../scripts/stack/temporal-cli.js';
 import { PROJECT_ROOT } from '../scripts/stack/paths.js';
-import { expectStatus, waitCaughtUp, assertSameAsSource } from './helpers/pipes.js';
+import { expectStatus, waitCaughtUp, assertSameAsSource, waitForTableState } from './helpers/pipes.js';
 import { recordAndReplay } from './helpers/histories.js';
-import { resyncUpdate } from '../src/workflows/messages.js';
+import { resyncUpdate } from '../src/contract/messages.js';
 import { pipeWorkflowId } from '../src/pipe/names.js';
 
 describe('resync', () => {
@@ -109,17 +109,21 @@ describe('resync', () => {
     it('is refused, changing nothing, when the source no longer fits; the pipe shows why', async () => {
       await world.root.query(`RENAME TABLE orders TO orders_renamed`);
       try {
+        // The pipe stops the renamed table first (it can no longer follow it).
+        assert.match(await waitForTableState(world, pipe, 'orders', 'NeedsResync'), /RENAME TABLE orders TO orders_renamed/);
+        const before = await count(`SELECT count() AS n FROM \`${dst()}\`.orders`);
         await world.client.resync(pipe);
         await assert.rejects(world.client.waitForResync(pipe, 60_000), /resync of pipe shop refused: table "orders" does not exist/);
-      await recordAndReplay('resync:shop', 'resync-refused');
+        await recordAndReplay('resync:shop', 'resync-refused');
         const view = await world.client.status(pipe);
         assert.equal(view.status, 'Running');
         assert.match(view.lastError ?? '', /resync refused/);
+        // Nothing was touched: no new table, the old one as it was.
+        assert.equal(await count(`SELECT count() AS n FROM system.tables WHERE database = '${dst()}' AND name = 'orders_resync'`), 0);
+        assert.equal(await count(`SELECT count() AS n FROM \`${dst()}\`.orders`), before);
       } finally {
         await world.root.query(`RENAME TABLE orders_renamed TO orders`);
       }
-      await waitCaughtUp(world, pipe);
-      await assertEqual('orders', cols, ['id']);
     });
 
     it('is refused for an ORDER BY naming a missing column', async () => {
@@ -289,6 +293,31 @@ describe('resync', () => {
     assert.deepEqual(rows, [{ id: 1, v: 'a' }, { id: 2, v: 'b' }]);
     await world.client.drop(pipe);
     await recordAndReplay(`pipe:${pipe}`, 'pipe-after-resync');
+  });
+
+  it('--offline does what the resync always did: CDC stops, the tables reload, swap, CDC from the recorded position', async () => {
+    const pipe = 'offline';
+    const db = `${dst()}_off`;
+    await world.root.query(`CREATE TABLE off_t (id INT PRIMARY KEY, v INT NOT NULL)`);
+    await world.root.query(`INSERT INTO off_t SELECT seq, seq FROM seq_1_to_20000`);
+    await world.client.create(world.config({ name: pipe, destination: { database: db }, tables: ['off_t'] }));
+    await expectStatus(world, pipe, 'Running');
+    await world.root.query(`DELETE FROM off_t WHERE id <= 20`);
+    await waitCaughtUp(world, pipe);
+    await world.client.resync(pipe, { mode: 'offline', maxRowsPerSecond: 5_000 });
+    // The pipe's own workflow ends; the resync holds the pipe and answers for it.
+    const loading = await expectStatus(world, pipe, 'Snapshot', 30_000);
+    assert.equal(loading.resyncs, undefined, 'the status comes from the offline resync');
+    await world.root.query(`UPDATE off_t SET v = 0 WHERE id = 10000`);
+    await world.root.query(`DELETE FROM off_t WHERE id = 10001`);
+    const result = await world.client.waitForResync(pipe, 120_000);
+    assert.equal(result.tables.off_t?.swap, 'exchanged');
+    assert.equal(result.tables.off_t?.softDeletesCarried, 20);
+    const after = await world.client.status(pipe);
+    assert.deepEqual(after.recentStatuses.map((s) => s.status), ['Setup', 'Snapshot', 'Resync', 'Running']);
+    await waitCaughtUp(world, pipe);
+    await assertSameAsSource(world, db, 'off_t', ['id', 'v'], ['id']);
+    await world.client.drop(pipe);
   });
 
   it('keeps a table readable and complete while it is swapped', async () => {

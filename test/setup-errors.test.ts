@@ -20,7 +20,7 @@ describe('setup refuses a source it cannot replicate, by name', () => {
   before(async () => {
     world = await TestWorld.create('setup');
     await world.root.query('CREATE TABLE good (id INT PRIMARY KEY, v VARCHAR(10))');
-    await world.root.query('CREATE TABLE nokey (a INT, b VARCHAR(10))');
+    await world.root.query('CREATE TABLE nokey (a INT NOT NULL, b VARCHAR(10))');
     await world.root.query(`INSERT INTO nokey VALUES (1, 'x'), (2, 'y')`);
     worker = await world.startWorker();
   });

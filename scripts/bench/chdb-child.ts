@@ -1,6 +1,6 @@
 import { createDestination } from '../../src/clickhouse/destination.js';
 import { qualifiedChTable, quoteChString } from '../../src/clickhouse/quote.js';
-import { isMainModule } from '../../src/main-module.js';
+import { isMainModule } from '../../src/runtime/main-module.js';
 
 /**
  * A short-lived program that opens an embedded ClickHouse engine on a data

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePipeConfig, type PipeConfig } from '../../src/pipe/config.js';
-import { PipeClient } from '../../src/pipe-client.js';
+import { PipeClient } from '../../src/control/pipe-client.js';
 import type { BenchStack } from './bench-stack.js';
 import { BENCH_SECRET } from './bench-stack.js';
 import type { Cleanup } from './cleanup.js';
@@ -78,7 +78,7 @@ export class BenchContext {
    * unchecked, so a setting this build does not know (loadMode) is refused by
    * the configuration schema rather than by the compiler.
    */
-  pipeConfig(name: string, table: string, opts: { cdc: boolean; extra?: Record<string, unknown> }): PipeConfig {
+  pipeConfig(name: string, table: string, opts: { cdc: boolean; extra?: Record<string, unknown>; more?: string[] }): PipeConfig {
     const input: unknown = {
       name,
       source: {
@@ -89,7 +89,7 @@ export class BenchContext {
         passwordSecret: BENCH_SECRET,
       },
       destination: { database: 'bench' },
-      tables: [table],
+      tables: [table, ...(opts.more ?? [])],
       settings: { ...CDC_SETTINGS, ...opts.extra },
       cdc: opts.cdc,
     };

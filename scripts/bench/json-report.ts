@@ -82,6 +82,13 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
         cpuSeconds: main.cdcBurst.cpu,
         settings: CDC_SETTINGS,
       },
+      onlineResync: main?.onlineResync && {
+        seconds: secs(main.onlineResync.ms),
+        rows: main.onlineResync.rows,
+        maxLagSeconds: main.onlineResync.maxLagSeconds,
+        markers: main.onlineResync.markers,
+        writerChangesPerSecond: Math.round(main.onlineResync.changesPerSecond),
+      },
       cdcLag: main?.cdcLag && { ...main.cdcLag, changesPerSecond: Math.round(main.cdcLag.changesPerSecond), settings: CDC_SETTINGS },
       consistency: main?.consistency,
       memory: m.memory && {

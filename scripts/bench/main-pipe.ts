@@ -6,12 +6,15 @@ import { measureCdcLag, type CdcLagResult } from './measure-cdc-lag.js';
 import { measureCrashWaste, type CrashResult } from './measure-crash.js';
 import { measureInitialLoad, type InitialLoadResult } from './measure-initial-load.js';
 import { measureResync, type ResyncResult } from './measure-resync.js';
+import { measureOnlineResync, type OnlineResyncResult } from './measure-online-resync.js';
+import { SIDE_ROWS } from './source-table.js';
 import type { Section } from './options.js';
 import { errorLine } from './output.js';
 
 export interface MainPipeResults {
   initialLoad?: InitialLoadResult;
   resync?: ResyncResult;
+  onlineResync?: OnlineResyncResult;
   crash?: Omit<CrashResult, 'worker'>;
   cdcBurst?: CdcBurstResult;
   cdcLag?: CdcLagResult;
@@ -28,7 +31,7 @@ const PIPE = 'main';
  * table is as generated, then CDC (a burst, then a paced writer). Ends with
  * the pipe dropped, its worker stopped, and ClickHouse checked against the source.
  */
-export async function runMainPipe(ctx: BenchContext, table: string, rows: number, sections: Set<Section>): Promise<MainPipeResults> {
+export async function runMainPipe(ctx: BenchContext, table: string, rows: number, sections: Set<Section>, side: string): Promise<MainPipeResults> {
   const results: MainPipeResults = { errors: {} };
   let sw: SectionWorker = await ctx.startWorker('main');
   let failed: string | null = null;
@@ -50,13 +53,14 @@ export async function runMainPipe(ctx: BenchContext, table: string, rows: number
     }
   };
   let writer: ChangeWriter | null = null;
+  let sideWriter: ChangeWriter | null = null;
   try {
     results.initialLoad = await attempt('initial-load', () =>
-      measureInitialLoad(ctx, sw, PIPE, table, { cdc: true, label: 'initial load' }),
+      measureInitialLoad(ctx, sw, PIPE, table, { cdc: true, more: [side], label: 'initial load' }),
     );
     if (!results.initialLoad) return results;
     const { settings } = results.initialLoad;
-    results.resync = await attempt('resync', () => measureResync(ctx, sw, PIPE));
+    results.resync = await attempt('resync', () => measureResync(ctx, sw, PIPE, 'offline'));
     const crash = await attempt('crash', () => measureCrashWaste(ctx, sw, PIPE, rows, settings));
     if (crash) {
       const { worker, ...rest } = crash;
@@ -65,6 +69,9 @@ export async function runMainPipe(ctx: BenchContext, table: string, rows: number
     }
     writer = await ChangeWriter.open(ctx.stack.mysqlPort, table, rows);
     const w = writer;
+    sideWriter = await ChangeWriter.open(ctx.stack.mysqlPort, side, SIDE_ROWS);
+    const s = sideWriter;
+    results.onlineResync = await attempt('online-resync', () => measureOnlineResync(ctx, sw, PIPE, { main: w, side: s }, ctx.opts.lagRate));
     results.cdcBurst = await attempt('cdc-burst', () => measureCdcBurst(ctx, sw, PIPE, w, ctx.opts.cdcChanges));
     results.cdcLag = await attempt('cdc-lag', () => measureCdcLag(ctx, sw, PIPE, w, ctx.opts.lagRate, ctx.opts.lagSeconds));
     if (!failed) {
@@ -80,6 +87,7 @@ export async function runMainPipe(ctx: BenchContext, table: string, rows: number
     return results;
   } finally {
     await writer?.close();
+    await sideWriter?.close();
     await sw.worker.stop();
   }
 }

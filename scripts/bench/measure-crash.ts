@@ -35,7 +35,7 @@ export async function measureCrashWaste(
   const requestedAt = Date.now();
   await sw.client.resync(pipe);
   const deadline = Date.now() + 10 * 60_000;
-  let readAtKill = 0;
+  let readAtKill: number;
   while ((readAtKill = (await rowsRead(ctx.stack.root)) - before) < tableRows / 2) {
     if (Date.now() > deadline) throw new Error(`the resync read only ${readAtKill} rows in 10 minutes`);
     await new Promise((r) => setTimeout(r, 50));

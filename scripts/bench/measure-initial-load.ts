@@ -35,7 +35,7 @@ export async function measureInitialLoad(
   sw: SectionWorker,
   pipe: string,
   table: string,
-  opts: { cdc: boolean; extra?: Record<string, unknown>; label: string },
+  opts: { cdc: boolean; extra?: Record<string, unknown>; more?: string[]; label: string },
 ): Promise<InitialLoadResult> {
   const config = ctx.pipeConfig(pipe, table, opts);
   const { settings } = config;

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { PipeConfigError } from '../../src/pipe/config.js';
+import { PipeConfigError } from '../../src/pipe/errors.js';
 import type { BenchContext } from './context.js';
 import { measureInitialLoad, type InitialLoadResult } from './measure-initial-load.js';
 

@@ -14,12 +14,12 @@ export interface ResyncResult {
 }
 
 /** A full resync of a loaded, running pipe, timed from the request to Running. */
-export async function measureResync(ctx: BenchContext, sw: SectionWorker, pipe: string): Promise<ResyncResult> {
-  ctx.out.progress(`resync of pipe ${pipe}`);
+export async function measureResync(ctx: BenchContext, sw: SectionWorker, pipe: string, mode: 'online' | 'offline'): Promise<ResyncResult> {
+  ctx.out.progress(`${mode} resync of pipe ${pipe}`);
   sw.worker.rss.startWindow();
   const cpu = ctx.cpu(sw.worker);
   const requestedAt = Date.now();
-  await sw.client.resync(pipe);
+  await sw.client.resync(pipe, { mode });
   await sw.client.waitForResync(pipe, 30 * 60_000);
   const cpuUse = cpu();
   const view = await sw.client.status(pipe);
@@ -38,7 +38,7 @@ export async function measureResync(ctx: BenchContext, sw: SectionWorker, pipe: 
     cpu: cpuUse,
   };
   ctx.out.result(
-    `resync: ${count(load.rows)} rows, request → Running ${seconds(result.ms)} ` +
+    `${mode} resync: ${count(load.rows)} rows, request → Running ${seconds(result.ms)} ` +
       `(Setup ${seconds(result.phases.setupMs)}, Snapshot ${seconds(result.phases.snapshotMs)}, swap ${seconds(result.phases.swapMs)}); ` +
       `load phase ${perSecond((load.rows * 1000) / load.loadMs)}; worker RSS peak ${Math.round(result.peakRssMb)} MB; CPU ${formatCpu(cpuUse)}`,
   );

@@ -1,9 +1,9 @@
-import { PipeClientError, type PipeClient } from '../../src/pipe-client.js';
+import { PipeClientError, type PipeClient } from '../../src/control/pipe-client.js';
 import { pipeWorkflowId } from '../../src/pipe/names.js';
-import { statusQuery } from '../../src/workflows/messages.js';
+import { statusQuery } from '../../src/contract/messages.js';
 import type { PipeConfig } from '../../src/pipe/config.js';
 import type { PipeStatus, PipeStatusView } from '../../src/pipe/status.js';
-import { loadTotals } from '../../src/load-progress.js';
+import { loadTotals } from '../../src/cli/load-progress.js';
 
 export interface LoadTiming {
   rows: number;

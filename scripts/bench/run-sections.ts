@@ -6,7 +6,7 @@ import { runMainPipe, type MainPipeResults } from './main-pipe.js';
 import type { BenchContext } from './context.js';
 import type { Section } from './options.js';
 import { errorLine } from './output.js';
-import { MAIN_TABLE, ensureSourceTable, type GeneratedTable } from './source-table.js';
+import { MAIN_TABLE, SIDE_ROWS, SIDE_TABLE, ensureSourceTable, type GeneratedTable } from './source-table.js';
 
 /** Everything a run measured; a section skipped or failed has no entry (failures are in `errors`). */
 export interface Measured {
@@ -19,7 +19,7 @@ export interface Measured {
   errors: Partial<Record<Section, string>>;
 }
 
-const MAIN_SECTIONS: Section[] = ['initial-load', 'resync', 'crash', 'cdc-burst', 'cdc-lag'];
+const MAIN_SECTIONS: Section[] = ['initial-load', 'resync', 'crash', 'online-resync', 'cdc-burst', 'cdc-lag'];
 
 /**
  * Runs the sections that are not skipped, in an order that keeps each clean:
@@ -56,7 +56,10 @@ export async function runSections(ctx: BenchContext): Promise<Measured> {
     if (mainSections.size > 0) {
       // The initial load is needed by every section on the main pipe.
       mainSections.add('initial-load');
-      m.main = await runMainPipe(ctx, main.table, opts.rows, mainSections);
+      // A small second table in the main pipe: the online resync's lag is measured on both.
+      const side = await ensureSourceTable(ctx.stack.mysqlPort, SIDE_ROWS, (msg) => out.progress(msg), SIDE_TABLE);
+      m.tables.push(side);
+      m.main = await runMainPipe(ctx, main.table, opts.rows, mainSections, side.table);
       Object.assign(m.errors, m.main.errors);
     }
   }

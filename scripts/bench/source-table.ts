@@ -10,6 +10,10 @@ export const tableForSize = (rows: number) => `orders_${rows}`;
 /** The table the CDC sections change, so it is never reused as a table of its original size. */
 export const MAIN_TABLE = 'orders_main';
 
+/** A small second table in the main pipe (the online resync's lag is measured on it too). */
+export const SIDE_TABLE = 'orders_side';
+export const SIDE_ROWS = 10_000;
+
 /**
  * A mix of the column types real tables have: integers, a DECIMAL, a short
  * string, a 100–200 byte TEXT, microsecond DATETIMEs and a nullable column

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { secretEnvName } from '../../src/secrets.js';
+import { secretEnvName } from '../../src/runtime/environment.js';
 import { PROJECT_ROOT } from '../stack/paths.js';
 import type { Cleanup } from './cleanup.js';
 import { RssSampler } from './rss-sampler.js';

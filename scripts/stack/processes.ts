@@ -83,7 +83,7 @@ export async function stopStale(pidFile: string, marker: string): Promise<void> 
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   if (!pid || !alive(pid)) return;
-  let cmdline = '';
+  let cmdline: string;
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {

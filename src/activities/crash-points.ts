@@ -1,8 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crashPointsFromEnv } from '../runtime/environment.js';
 
 /** The worst moments for a worker to die: a step's work done, not yet reported. */
-export type CrashPoint = 'setup' | 'chunk' | 'carry' | 'swap' | 'cdc' | 'restart';
+export type CrashPoint = 'setup' | 'chunk' | 'carry' | 'swap' | 'cdc' | 'shadow' | 'ddl-planned' | 'ddl' | 'restart';
 
 /**
  * A test hook, off unless both variables are set: with
@@ -11,10 +12,9 @@ export type CrashPoint = 'setup' | 'chunk' | 'carry' | 'swap' | 'cdc' | 'restart
  * test can prove that every step survives a crash at its worst moment.
  */
 export function crashPoint(point: CrashPoint): void {
-  const points = process.env.PIPES_CRASH_POINTS;
-  const dir = process.env.PIPES_CRASH_DIR;
-  if (!points || !dir || !points.split(',').includes(point)) return;
-  const marker = join(dir, point);
+  const hook = crashPointsFromEnv();
+  if (!hook?.points.includes(point)) return;
+  const marker = join(hook.dir, point);
   if (existsSync(marker)) return;
   writeFileSync(marker, new Date().toISOString());
   process.kill(process.pid, 'SIGKILL');

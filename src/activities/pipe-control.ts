@@ -1,13 +1,11 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { PipeConfig } from '../pipe/config.js';
-import { VALIDATION_ERROR_TYPE } from '../pipe/errors.js';
+import { PipeValidationError } from '../pipe/errors.js';
 import { pipeWorkflowId } from '../pipe/names.js';
-import type { PipeCarryOver } from '../workflows/pipe.js';
-import { configQuery, drainAndStopSignal, dropSignal, resyncRefusedSignal } from '../workflows/messages.js';
-import type { BinlogPosition } from '../pipe/status.js';
+import { configQuery, drainAndStopSignal, dropSignal, resyncRefusedSignal, statusQuery } from '../contract/messages.js';
+import type { StartPipeInput, StopPipeInput } from '../contract/index.js';
 import type { ActivityDeps } from './deps.js';
-import { keepAlive } from './keep-alive.js';
 import { crashPoint } from './crash-points.js';
 
 /**
@@ -27,10 +25,20 @@ export function pipeControlActivities(deps: ActivityDeps) {
   };
   return {
     async readPipeConfig(pipe: string): Promise<PipeConfig> {
-      if (!(await isRunning(pipe))) {
-        throw ApplicationFailure.nonRetryable(`no running pipe named "${pipe}"`, VALIDATION_ERROR_TYPE);
-      }
+      if (!(await isRunning(pipe))) throw new PipeValidationError(`no running pipe named "${pipe}"`);
       return handle(pipe).query(configQuery);
+    },
+
+    /**
+     * Whether the pipe follows the binlog now (its CDC runs, not paused, its
+     * batches do not fail): only then can a resync run online, the pipe
+     * writing the new tables too. One that does not (Failed, Paused, still
+     * loading, batches failing) is resynced offline, which rescues it.
+     */
+    async pipeFollowsBinlog(pipe: string): Promise<boolean> {
+      if (!(await isRunning(pipe))) return false;
+      const view = await handle(pipe).query(statusQuery);
+      return view.cdc.position !== null && view.status !== 'Failed' && view.status !== 'Paused' && !view.pauseRequested && !view.cdc.failing;
     },
 
     async reportToPipe(pipe: string, message: string): Promise<void> {
@@ -41,23 +49,18 @@ export function pipeControlActivities(deps: ActivityDeps) {
      * Asks the pipe to apply every change up to `drainTo` and end there (or
      * just end, when it is not following the binlog), and waits until it has.
      */
-    async stopPipe(input: { pipe: string; drainTo?: BinlogPosition } | string): Promise<void> {
+    async stopPipe(input: StopPipeInput | string): Promise<void> {
       // A bare name: a resync started before drains existed.
       const { pipe, drainTo } = typeof input === 'string' ? { pipe: input, drainTo: undefined } : input;
       if (!(await isRunning(pipe))) return;
       const h = handle(pipe);
       if (drainTo) await h.signal(drainAndStopSignal, drainTo);
       else await h.signal(dropSignal);
-      const stopKeepAlive = keepAlive(Context.current(), () => undefined);
-      try {
-        await h.result();
-      } finally {
-        stopKeepAlive();
-      }
+      await h.result();
     },
 
     /** Starts the pipe again, running CDC from where the resync's load began. */
-    async startPipe(input: { config: PipeConfig; carryOver: PipeCarryOver }): Promise<void> {
+    async startPipe(input: StartPipeInput): Promise<void> {
       try {
         await deps.temporal.workflow.start('pipeWorkflow', {
           workflowId: pipeWorkflowId(input.config.name),

@@ -1,19 +1,12 @@
-import type { SourceConfig } from '../mysql/connection-options.js';
-import type { TableSchema } from '../pipe/table-schema.js';
-import { planChunks, type Chunk } from '../mysql/chunk-planner.js';
-import type { ActivityDeps } from './deps.js';
+import type { PlanChunksInput } from '../contract/activity-io.js';
+import type { Chunk } from '../pipe/chunk.js';
+import { planChunks } from '../mysql/chunk-planner.js';
 import { withSource } from '../mysql/source-connector.js';
-
-export interface PlanChunksInput {
-  source: SourceConfig;
-  schema: TableSchema;
-  rowsPerPartition: number;
-}
+import type { ActivityDeps } from './deps.js';
 
 export function planChunksActivity(deps: ActivityDeps) {
+  /** A table's key-range chunks (see mysql/chunk-planner.ts). */
   return async function planTableChunks(input: PlanChunksInput): Promise<Chunk[]> {
-    return withSource(deps.source, input.source, (conn) =>
-      planChunks(conn, input.source.database, input.schema, input.rowsPerPartition),
-    );
+    return withSource(deps.source, input.source, (conn) => planChunks(conn, input.source.database, input.schema, input.rowsPerPartition));
   };
 }

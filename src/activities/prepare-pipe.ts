@@ -1,29 +1,19 @@
+import type { PreparePipeInput, PreparePipeResult, PrepareShadowInput } from '../contract/activity-io.js';
+import type { ShadowStart } from '../contract/messages.js';
 import type { PipeConfig } from '../pipe/config.js';
 import type { BinlogPosition } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
-import { readBinlogPosition } from '../mysql/binlog-position.js';
+import { startPosition } from '../mysql/binlog-position.js';
 import { createDatabaseSql, createTableSql } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
 import { checkSource, withCheckedSource } from './source-check.js';
 import { crashPoint } from './crash-points.js';
-
-export interface PreparePipeInput {
-  config: PipeConfig;
-  /** Appended to every destination table name ("_resync" during a resync). */
-  tableSuffix: string;
-  /** CREATE OR REPLACE (a fresh load) or CREATE IF NOT EXISTS. */
-  replaceTables: boolean;
-  /** Table comment: marks the tables of one resync, so its swap knows them. */
-  comment?: string;
-  /** A position recorded earlier (a resync's drain point), used instead of reading one. */
-  position?: BinlogPosition;
-}
-
-export interface PreparePipeResult {
-  schemas: TableSchema[];
-  /** Where CDC starts after the load: recorded before any row is read. */
-  position: BinlogPosition | null;
-}
+import { refuseServerIdConflict } from './server-id-check.js';
+import { storedRows } from '../clickhouse/table-info.js';
+import { RESYNC_SUFFIX } from '../pipe/names.js';
+import { PipeValidationError } from '../pipe/errors.js';
+import { retentionProblem } from '../mysql/binlog-retention.js';
+import type { Connection } from 'mysql2/promise';
 
 export function preparePipeActivity(deps: ActivityDeps) {
   /**
@@ -34,34 +24,76 @@ export function preparePipeActivity(deps: ActivityDeps) {
    */
   return async function preparePipe(input: PreparePipeInput): Promise<PreparePipeResult> {
     const { config } = input;
+    const database = config.destination.database;
     return withCheckedSource(deps, config, async (conn) => {
       const schemas = await checkSource(conn, config);
-      await deps.destination.command(createDatabaseSql(config.destination.database));
+      await refuseServerIdConflict(deps, config);
+      // A load that stops CDC meanwhile must not outlive the binlog (a resync checked before it stopped the pipe).
+      if (config.cdc && !input.replaceTables && !input.skipRetentionCheck) await refuseShortRetention(conn, config);
+      await deps.destination.command(createDatabaseSql(database));
+      const replacing: string[] = [];
       for (const s of schemas) {
-        await deps.destination.command(
-          createTableSql(config.destination.database, s.table + input.tableSuffix, s, {
-            mode: input.replaceTables ? 'or-replace' : 'if-not-exists',
-            comment: input.comment,
-          }),
-        );
+        let table = s.table + input.tableSuffix;
+        // A table left by an earlier pipe of this name keeps its rows until
+        // a fresh one, loaded beside it, takes its place (never stale rows,
+        // an old schema or an old ORDER BY).
+        if (!input.replaceTables && ((await storedRows(deps.destination, database, table)) ?? 0) > 0) {
+          table = s.table + RESYNC_SUFFIX;
+          replacing.push(s.table);
+        }
+        await deps.destination.command(createTableSql(database, table, s, { mode: 'or-replace', comment: input.comment }));
       }
-      const position = config.cdc ? (input.position ?? (await readBinlogPosition(conn))) : null;
+      const position = config.cdc ? (input.position ?? (await startPosition(conn))) : null;
       crashPoint('setup');
-      return { schemas, position };
+      return { schemas, position, ...(replacing.length ? { replacing } : {}) };
     });
   };
 }
 
 export function validateSourceActivity(deps: ActivityDeps) {
   /** The checks of Setup alone: nothing is created or changed. */
-  return async function validateSource(config: PipeConfig): Promise<TableSchema[]> {
-    return withCheckedSource(deps, config, (conn) => checkSource(conn, config));
+  return async function validateSource(config: PipeConfig, options: { checkRetention?: boolean } = {}): Promise<TableSchema[]> {
+    return withCheckedSource(deps, config, async (conn) => {
+      const schemas = await checkSource(conn, config);
+      await refuseServerIdConflict(deps, config);
+      if (options.checkRetention && config.cdc) await refuseShortRetention(conn, config);
+      return schemas;
+    });
   };
 }
 
 export function readSourcePositionActivity(deps: ActivityDeps) {
   /** The source's binlog end now. */
   return async function readSourcePosition(config: PipeConfig): Promise<BinlogPosition> {
-    return withCheckedSource(deps, config, (conn) => readBinlogPosition(conn));
+    return withCheckedSource(deps, config, (conn) => startPosition(conn));
   };
+}
+
+export function prepareShadowActivity(deps: ActivityDeps) {
+  /**
+   * An online resync's shadow of one table (`config.tables[0]`): records the
+   * binlog's end first, then reads the table's definition and creates
+   * `<table>_resync` from it (CREATE OR REPLACE, with the resync's marker).
+   * A definition changed between the two shows in CDC as rows of another
+   * shape, which restarts the shadow. Does not wait for prepared XA
+   * transactions (the pipe runs this between two batches): it fails, and the
+   * resync asks again.
+   */
+  return async function prepareShadow(input: PrepareShadowInput): Promise<ShadowStart> {
+    const { config, marker } = input;
+    const database = config.destination.database;
+    return withCheckedSource(deps, config, async (conn) => {
+      const position = await startPosition(conn, 0);
+      const [schema] = await checkSource(conn, config);
+      if (!schema) throw new Error('prepareShadow needs one table');
+      await deps.destination.command(createDatabaseSql(database));
+      await deps.destination.command(createTableSql(database, schema.table + RESYNC_SUFFIX, schema, { mode: 'or-replace', comment: marker }));
+      return { position, schema };
+    });
+  };
+}
+
+async function refuseShortRetention(conn: Connection, config: PipeConfig): Promise<void> {
+  const problem = await retentionProblem(conn, config.source.database, config.tables.map((t) => t.name), config.settings.maxRowsPerSecond);
+  if (problem) throw new PipeValidationError(problem);
 }

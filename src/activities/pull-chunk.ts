@@ -1,73 +1,49 @@
-import { createHash } from 'node:crypto';
-import type { RowDataPacket } from 'mysql2/promise';
-import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps.js';
-import type { LoadChunkInput, LoadChunkResult } from './load-chunk.js';
+import type { LoadChunkInput, LoadChunkResult } from '../contract/activity-io.js';
 import { withSource } from '../mysql/source-connector.js';
-import { rangeWhere } from '../mysql/key-range.js';
-import { qualifiedMysqlTable, quoteMysqlIdent } from '../mysql/quote.js';
-import { hasTimestamps, pullable, pullableValuesSql, pullChunkSql } from '../clickhouse/mysql-pull.js';
-import { keepAlive } from './keep-alive.js';
-
-const UTC_ZONES = /^(\+00:00|UTC|GMT|Etc\/UTC|Etc\/GMT|Universal|Zulu)$/i;
+import { pullableChunkRows } from '../mysql/pull-checks.js';
+import { assertDefinitionUnchanged } from '../mysql/definition-check.js';
+import { pullChunkSql } from '../clickhouse/mysql-pull.js';
+import { dedupToken } from '../clickhouse/dedup-token.js';
+import type { ActivityDeps } from './deps.js';
 
 /**
  * Loads a chunk by having ClickHouse read it from the source, when every
  * value it holds converts exactly as the streaming path would; otherwise
  * returns null and the caller streams the chunk. The chunk is one
- * INSERT … SELECT with a deduplication token: a retry rewrites nothing.
+ * INSERT … SELECT with a deduplication token: a retry rewrites nothing, and
+ * there is no progress to record.
  */
 export async function pullChunk(deps: ActivityDeps, input: LoadChunkInput): Promise<LoadChunkResult | null> {
   const { schema, chunk, source } = input;
   // ClickHouse's mysql() has no TLS settings: a TLS source is streamed.
-  if (!pullable(schema) || source.tls) return null;
-  const ctx = Context.current();
-  // No progress to record: a retried chunk is pulled again, its token drops the copy.
-  const stopKeepAlive = keepAlive(ctx, () => undefined);
-  try {
-    const rows = await withSource(deps.source, source, async (conn) => {
-      // One range scan counts the chunk and finds values ClickHouse would
-      // read differently; the same query reads the time zone its session gets.
-      const where = rangeWhere(schema.key, chunk.lower, chunk.upper);
-      const pullable = pullableValuesSql(schema, quoteMysqlIdent);
-      const [[r]] = await conn.query<RowDataPacket[]>(
-        `SELECT COUNT(*) AS n, ${pullable ? `COALESCE(SUM(NOT (${pullable})), 0)` : '0'} AS odd, ` +
-          '@@global.time_zone AS zone, @@system_time_zone AS system ' +
-          `FROM ${qualifiedMysqlTable(source.database, schema.table)} WHERE ${where.sql}`,
-        where.params,
-      );
-      const zone = String(r?.zone) === 'SYSTEM' ? String(r?.system) : String(r?.zone);
-      if (Number(r?.odd) > 0 || (hasTimestamps(schema) && !UTC_ZONES.test(zone))) return null;
-      return Number(r?.n ?? 0);
+  if (source.tls) return null;
+  const rows = await withSource(deps.source, source, (conn) => pullableChunkRows(conn, source.database, schema, chunk));
+  if (rows === null) return null;
+  if (rows > 0) {
+    const password = String(deps.source.connectionOptions(source).password ?? '');
+    const sql = pullChunkSql({
+      target: { database: input.destinationDatabase, table: input.destinationTable },
+      schema,
+      source: {
+        address: source.addressForClickHouse ?? `${source.host}:${source.port}`,
+        database: source.database,
+        user: source.user,
+        password,
+      },
+      lower: chunk.lower,
+      upper: chunk.upper,
+      version: input.version,
+      dedupToken: dedupToken.pulledChunk(input.loadId, input.destinationTable, chunk.index),
     });
-    if (rows === null) return null;
-    if (rows > 0) {
-      const options = deps.source.connectionOptions(source);
-      const password = String(options.password ?? '');
-      const sql = pullChunkSql({
-        target: { database: input.destinationDatabase, table: input.destinationTable },
-        schema,
-        source: {
-          address: source.addressForClickHouse ?? `${source.host}:${source.port}`,
-          database: source.database,
-          user: source.user,
-          password,
-        },
-        lower: chunk.lower,
-        upper: chunk.upper,
-        version: input.version,
-        dedupToken: createHash('sha256').update(JSON.stringify(['pull', input.loadId, input.destinationTable, chunk.index])).digest('hex'),
-      });
-      try {
-        await deps.destination.command(sql);
-      } catch (err) {
-        // The statement holds the password: pass on the message only, scrubbed.
-        const message = err instanceof Error ? err.message : String(err);
-        throw new Error(`pulling chunk ${chunk.index} of ${schema.table} into ClickHouse failed: ${password ? message.replaceAll(password, '***') : message}`);
-      }
+    try {
+      await deps.destination.command(sql);
+    } catch (err) {
+      // The statement holds the password: pass on the message only, scrubbed.
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(`pulling chunk ${chunk.index} of ${schema.table} into ClickHouse failed: ${password ? message.replaceAll(password, '***') : message}`);
     }
-    return { rows, pulled: true };
-  } finally {
-    stopKeepAlive();
+    // ClickHouse converts what it reads without a word: a change during the pull discards the chunk's table load.
+    await withSource(deps.source, source, (conn) => assertDefinitionUnchanged(conn, source.database, schema));
   }
+  return { rows, pulled: true };
 }

@@ -1,16 +1,8 @@
-import type { TableSchema } from '../pipe/table-schema.js';
+import type { ResyncTableInput, SwapOutcome } from '../contract/index.js';
 import { carrySoftDeletes } from '../clickhouse/soft-delete-carry.js';
-import { swapWithResync, type SwapOutcome } from '../clickhouse/exchange-tables.js';
+import { swapWithResync } from '../clickhouse/exchange-tables.js';
 import type { ActivityDeps } from './deps.js';
 import { crashPoint } from './crash-points.js';
-
-export interface ResyncTableInput {
-  database: string;
-  schema: TableSchema;
-  resyncSuffix: string;
-  /** The comment the resync's tables carry. */
-  marker: string;
-}
 
 export function resyncTableActivities(deps: ActivityDeps) {
   return {

@@ -5,11 +5,10 @@ import type { TableSchema } from '../pipe/table-schema.js';
 import { readTableSchema } from '../mysql/schema-reader.js';
 import { binlogProblems } from '../mysql/source-check.js';
 import type { ActivityDeps } from './deps.js';
-import { failFastOnValidation } from './failures.js';
 
 const REFUSALS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'HANDSHAKE_SSL_ERROR', 'HANDSHAKE_NO_SSL_SUPPORT']);
 
-/** Opens the source, turning "cannot log in" into a validation error. */
+/** Opens the source, turning "cannot log in" into a refusal. */
 async function openCheckedSource(deps: ActivityDeps, config: PipeConfig): Promise<Connection> {
   const { source } = config;
   try {
@@ -24,19 +23,14 @@ async function openCheckedSource(deps: ActivityDeps, config: PipeConfig): Promis
   }
 }
 
-/**
- * Runs a check or setup step on the source: a login the source refuses, or a
- * PipeValidationError from `body`, fails the activity at once (no retries).
- */
-export function withCheckedSource<T>(deps: ActivityDeps, config: PipeConfig, body: (conn: Connection) => Promise<T>): Promise<T> {
-  return failFastOnValidation(async () => {
-    const conn = await openCheckedSource(deps, config);
-    try {
-      return await body(conn);
-    } finally {
-      await conn.end().catch(() => undefined);
-    }
-  });
+/** Runs a check or setup step on a fresh source connection (a login the source refuses fails at once). */
+export async function withCheckedSource<T>(deps: ActivityDeps, config: PipeConfig, body: (conn: Connection) => Promise<T>): Promise<T> {
+  const conn = await openCheckedSource(deps, config);
+  try {
+    return await body(conn);
+  } finally {
+    await conn.end().catch(() => undefined);
+  }
 }
 
 /**

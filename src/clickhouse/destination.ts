@@ -35,17 +35,6 @@ export interface DestinationOptions {
   caCertFile?: string;
 }
 
-/** Reads destination options from the worker's environment. */
-export function destinationOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): DestinationOptions {
-  return {
-    url: env.CLICKHOUSE_URL || undefined,
-    username: env.CLICKHOUSE_USER || undefined,
-    password: env.CLICKHOUSE_PASSWORD || undefined,
-    embeddedPath: env.PIPES_CHDB_PATH || '.data/chdb',
-    caCertFile: env.CLICKHOUSE_CA_CERT || undefined,
-  };
-}
-
 /** Settings that keep values exact when reading back. */
 const READ_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,

@@ -1,7 +1,6 @@
+import type { SwapOutcome } from '../contract/workflow-io.js';
 import type { Destination } from './destination.js';
 import { qualifiedChTable } from './quote.js';
-
-export type SwapOutcome = 'exchanged' | 'renamed' | 'already-swapped';
 
 /**
  * Swaps a table with its loaded `_resync` twin in one atomic step

@@ -1,5 +1,5 @@
 import type { KeyTuple, KeyValue, ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
-import { keyRangeCondition } from '../mysql/key-range.js';
+import { keyRangeCondition } from '../pipe/key-range.js';
 import { qualifiedChTable, quoteChBytes, quoteChIdent, quoteChString } from './quote.js';
 
 /**
@@ -18,14 +18,6 @@ export interface PullSource {
   password: string;
 }
 
-/**
- * Dates are pulled only where ClickHouse's MySQL reader converts them like
- * the streaming path (see `pullableValuesSql`). TIMESTAMP is read in the
- * source's session time zone, so it is pulled only when that is UTC.
- */
-const DATE_KINDS = new Set<ReplicatedColumn['kind']>(['date', 'datetime']);
-const PULLABLE_KEY_KINDS = new Set<ReplicatedColumn['kind']>(['int', 'decimal', 'date', 'datetime', 'bytes']);
-
 /** A key value (of a pullable key kind) as a ClickHouse SQL literal. */
 function literal(col: ReplicatedColumn, v: KeyValue): string {
   if (v === null) return 'NULL';
@@ -40,42 +32,6 @@ export function chunkRangeSql(schema: TableSchema, lower: KeyTuple | null, upper
   return keyRangeCondition(schema.key, lower, upper, (values) => (column, i, op) =>
     `${quoteChIdent(column)} ${op} ${literal(byName.get(column)!, values[i]!)}`,
   );
-}
-
-/**
- * MySQL condition true for rows whose dates ClickHouse's MySQL reader
- * converts as the streaming path does: inside Date32's range and without a
- * zero month or day (which it turns into 1970-01-01, not NULL).
- */
-export function pullableValuesSql(schema: TableSchema, quote: (name: string) => string): string | null {
-  const conds = schema.columns
-    .filter((c) => DATE_KINDS.has(c.kind))
-    .map((c) => {
-      const q = quote(c.name);
-      const ok = `(${q} BETWEEN '1900-01-01' AND '2299-12-31 23:59:59.999999' AND MONTH(${q}) > 0 AND DAYOFMONTH(${q}) > 0)`;
-      return c.nullable ? `(${q} IS NULL OR ${ok})` : ok;
-    });
-  return conds.length ? conds.join(' AND ') : null;
-}
-
-/**
- * Whether ClickHouse's MySQL reader can load the table exactly. Its float
- * parser is not correctly rounded (2.2250738585072014e-308 arrives one unit
- * off, the largest doubles as ±inf), so tables with FLOAT or DOUBLE columns
- * are streamed; so are keys that MySQL and ClickHouse order differently,
- * since ClickHouse filters the rows MySQL sends by the range again (a string
- * under a case-insensitive collation, MariaDB's UUID order).
- */
-export function pullable(schema: TableSchema): boolean {
-  const keyKinds = schema.key.map((k) => schema.columns.find((c) => c.name === k)?.kind);
-  return (
-    keyKinds.every((k) => k !== undefined && PULLABLE_KEY_KINDS.has(k)) && schema.columns.every((c) => c.kind !== 'float')
-  );
-}
-
-/** Whether the schema has TIMESTAMP columns (pulled only from a UTC source). */
-export function hasTimestamps(schema: TableSchema): boolean {
-  return schema.columns.some((c) => /^timestamp\b/.test(c.sourceType));
 }
 
 export interface PullChunk {

@@ -1,5 +1,6 @@
 import type { ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
 import { escapeBytes } from './quote.js';
+import { destinationNullable, fitCheck, refuseNull } from './value-fit.js';
 
 /**
  * The one value path: rows from the initial load (mysql2) and from CDC (the
@@ -111,10 +112,28 @@ export function encodeValue(col: ReplicatedColumn, value: unknown): string {
   }
 }
 
+interface ColumnChecks {
+  fit: (((value: unknown) => void) | null)[];
+  nullable: boolean[];
+}
+
+/** Each column's checks (see value-fit.ts), worked out once per schema. */
+const checksBySchema = new WeakMap<TableSchema, ColumnChecks>();
+
+function checksFor(schema: TableSchema): ColumnChecks {
+  let checks = checksBySchema.get(schema);
+  if (!checks) {
+    checks = { fit: schema.columns.map((c) => fitCheck(schema, c)), nullable: schema.columns.map((c) => destinationNullable(schema, c)) };
+    checksBySchema.set(schema, checks);
+  }
+  return checks;
+}
+
 /**
  * Encodes one source row into a destination row: by column name (the binlog
  * reader's objects) or by position in the schema's column order (the
- * initial load's arrays).
+ * initial load's arrays). A value its column cannot hold is refused (a
+ * PipeValidationError), never written.
  */
 export function encodeRow(
   schema: TableSchema,
@@ -124,10 +143,16 @@ export function encodeRow(
 ): EncodedRow {
   let out = '';
   const cols = schema.columns;
-  if (Array.isArray(source)) {
-    for (let i = 0; i < cols.length; i++) out += encodeValue(cols[i]!, source[i]) + '\t';
-  } else {
-    for (const col of cols) out += encodeValue(col, source[col.name]) + '\t';
+  const checks = checksFor(schema);
+  for (let i = 0; i < cols.length; i++) {
+    const col = cols[i]!;
+    const value = Array.isArray(source) ? source[i] : source[col.name];
+    if (value === null) {
+      if (!checks.nullable[i]) refuseNull(schema, col);
+    } else if (value !== undefined) {
+      checks.fit[i]?.(value);
+    }
+    out += encodeValue(col, value) + '\t';
   }
   return out + version + (isDeleted ? '\t1' : '\t0');
 }

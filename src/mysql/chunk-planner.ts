@@ -1,28 +1,12 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
+import { chunksFromBoundaries, type Chunk } from '../pipe/chunk.js';
 import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
-import { toKeyValue } from './key-range.js';
-
-/** Rows with lower < key <= upper; a null end is open. */
-export interface Chunk {
-  index: number;
-  lower: KeyTuple | null;
-  upper: KeyTuple | null;
-}
+import { toKeyValue } from '../pipe/key-range.js';
+import { keyOrder, selectColumn } from './chunk-reader.js';
 
 const INTEGER_TYPES = /^(tinyint|smallint|mediumint|int|integer|bigint)\b/;
-
-function chunksFromBoundaries(boundaries: KeyTuple[]): Chunk[] {
-  const chunks: Chunk[] = [];
-  let lower: KeyTuple | null = null;
-  for (const b of boundaries) {
-    chunks.push({ index: chunks.length, lower, upper: b });
-    lower = b;
-  }
-  chunks.push({ index: chunks.length, lower, upper: null });
-  return chunks;
-}
 
 /**
  * Splits a table into chunks of about `rowsPerChunk` rows by key range.
@@ -67,13 +51,15 @@ export async function planChunks(
     }
   }
 
-  const cols = schema.key.map(quoteMysqlIdent).join(', ');
+  const keyColumns = schema.key.map((k) => schema.columns.find((c) => c.name === k));
+  const cols = keyColumns.map((c, i) => (c ? selectColumn(c) : quoteMysqlIdent(schema.key[i]!))).join(', ');
+  const order = keyOrder(table, schema.key);
   const boundaries: KeyTuple[] = [];
   let seen = 0;
   // Streaming needs the callback API underneath the promise wrapper.
   const core = (conn as unknown as { connection: CallbackConnection }).connection;
   const stream = core
-    .query({ sql: `SELECT ${cols} FROM ${table} ORDER BY ${cols}`, rowsAsArray: true })
+    .query({ sql: `SELECT ${cols} FROM ${table} ORDER BY ${order}`, rowsAsArray: true })
     .stream({ highWaterMark: 1000 });
   for await (const row of stream as AsyncIterable<unknown[]>) {
     seen++;

@@ -1,7 +1,9 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Chunk } from '../pipe/chunk.js';
 import type { KeyTuple, ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
+import { toKeyValue } from '../pipe/key-range.js';
 import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
-import { rangeWhere, toKeyValue } from './key-range.js';
+import { rangeWhere } from './key-range.js';
 
 export interface Page {
   /** Each row's values in the schema's column order (arrays: cheaper to parse than objects). */
@@ -10,14 +12,29 @@ export interface Page {
   lastKey: KeyTuple | null;
 }
 
+/** Where a chunk's reading stands: the last key written, and the rows per page asked for. */
+export interface ChunkCursor {
+  after: KeyTuple | null;
+  pageRows: number;
+}
+
 /**
- * A column as the page query selects it. GEOMETRY as its stored bytes (SRID,
- * then WKB), which the binlog also carries, rather than mysql2's parsed
- * objects, which lose the geometry's type.
+ * A column as the page query selects it, so that it reads exactly what the
+ * binlog carries: GEOMETRY as its stored bytes (SRID, then WKB) rather than
+ * mysql2's parsed objects, which lose the geometry's type; FLOAT as the
+ * DOUBLE it converts to exactly, since the text protocol rounds FLOAT to 6
+ * significant digits (16777216 would arrive as 16777200).
  */
 export function selectColumn(col: ReplicatedColumn): string {
   const name = quoteMysqlIdent(col.name);
-  return col.kind === 'geometry' ? `CAST(${name} AS BINARY) AS ${name}` : name;
+  if (col.kind === 'geometry') return `CAST(${name} AS BINARY) AS ${name}`;
+  if (col.kind === 'float' && /^float\b/.test(col.sourceType)) return `CAST(${name} AS DOUBLE) AS ${name}`;
+  return name;
+}
+
+/** ORDER BY the key columns themselves (qualified: a CAST in the select list must not hide the index). */
+export function keyOrder(table: string, key: string[]): string {
+  return key.map((k) => `${table}.${quoteMysqlIdent(k)}`).join(', ');
 }
 
 /**
@@ -35,9 +52,9 @@ export async function readPage(
 ): Promise<Page> {
   const where = rangeWhere(schema.key, after, upper);
   const cols = schema.columns.map(selectColumn).join(', ');
-  const order = schema.key.map(quoteMysqlIdent).join(', ');
+  const table = qualifiedMysqlTable(database, schema.table);
   const [result] = await conn.query<RowDataPacket[]>({
-    sql: `SELECT ${cols} FROM ${qualifiedMysqlTable(database, schema.table)} WHERE ${where.sql} ORDER BY ${order} LIMIT ${Number(limit)}`,
+    sql: `SELECT ${cols} FROM ${table} WHERE ${where.sql} ORDER BY ${keyOrder(table, schema.key)} LIMIT ${Number(limit)}`,
     values: where.params,
     rowsAsArray: true,
   });
@@ -45,6 +62,29 @@ export async function readPage(
   const last = rows[rows.length - 1];
   const keyIndexes = schema.key.map((k) => schema.columns.findIndex((c) => c.name === k));
   return { rows, lastKey: last ? keyIndexes.map((i) => toKeyValue(last[i])) : null };
+}
+
+/**
+ * A chunk's pages from `cursor.after` on, each asking for `cursor.pageRows`
+ * rows. The consumer moves `cursor.after` to a page's last key once it has
+ * written the page (and may change `pageRows`); the next page starts there.
+ */
+export async function* chunkPages(
+  conn: Connection,
+  database: string,
+  schema: TableSchema,
+  chunk: Chunk,
+  cursor: ChunkCursor,
+): AsyncGenerator<Page & { final: boolean }> {
+  for (;;) {
+    const asked = cursor.pageRows;
+    const page = await readPage(conn, database, schema, cursor.after, chunk.upper, asked);
+    if (page.rows.length === 0) return;
+    // A short page is the chunk's last.
+    const final = page.rows.length < asked;
+    yield { ...page, final };
+    if (final) return;
+  }
 }
 
 /** InnoDB's estimate of a row's size in bytes (0 when it has none yet). */

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'mysql2';
-import type { PipeConfig } from '../pipe/config.js';
-
-export type SourceConfig = PipeConfig['source'];
+import type { SourceConfig } from '../pipe/config.js';
 
 /**
  * Options shared by every source reader (initial load and binlog), so both

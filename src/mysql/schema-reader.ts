@@ -2,7 +2,8 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { TableConfig } from '../pipe/config.js';
 import { PipeValidationError } from '../pipe/errors.js';
 import type { TableSchema } from '../pipe/table-schema.js';
-import { clickhouseTypeFor, type SourceColumn } from '../clickhouse/type-mapping.js';
+import { clickhouseTypeFor, type SourceColumn } from '../pipe/type-mapping.js';
+import { cascadeProblem, keyProblem, tableKindProblem } from './table-checks.js';
 
 interface ColumnRow extends RowDataPacket {
   name: string;
@@ -13,6 +14,8 @@ interface ColumnRow extends RowDataPacket {
   numericScale: number | null;
   datetimePrecision: number | null;
   columnKey: string;
+  columnDefault: string | null;
+  extra: string;
 }
 
 /** Reads a source table's columns and primary key (in key order). */
@@ -25,7 +28,7 @@ export async function readSourceColumns(
     `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType,
             IS_NULLABLE AS isNullable, NUMERIC_PRECISION AS numericPrecision,
             NUMERIC_SCALE AS numericScale, DATETIME_PRECISION AS datetimePrecision,
-            COLUMN_KEY AS columnKey
+            COLUMN_KEY AS columnKey, COLUMN_DEFAULT AS columnDefault, EXTRA AS extra
        FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
       ORDER BY ORDINAL_POSITION`,
@@ -46,6 +49,8 @@ export async function readSourceColumns(
       numericPrecision: r.numericPrecision === null ? null : Number(r.numericPrecision),
       numericScale: r.numericScale === null ? null : Number(r.numericScale),
       datetimePrecision: r.datetimePrecision === null ? null : Number(r.datetimePrecision),
+      defaultValue: r.columnDefault === null ? null : String(r.columnDefault),
+      extra: String(r.extra ?? ''),
     })),
     primaryKey: pk.map((r) => String(r.name)),
   };
@@ -63,8 +68,10 @@ export async function readTableSchema(
   const { columns, primaryKey } = await readSourceColumns(conn, database, cfg.name);
   const where = `table "${cfg.name}"`;
   if (columns.length === 0) {
-    throw new PipeValidationError(`${where} does not exist in source database "${database}"`);
+    throw new PipeValidationError(`${where} does not exist in source database "${database}"${await didYouMean(conn, database, cfg.name)}`);
   }
+  const problem = (await tableKindProblem(conn, database, cfg.name)) ?? (await cascadeProblem(conn, database, cfg));
+  if (problem) throw new PipeValidationError(`${where} ${problem}`);
   const names = new Set(columns.map((c) => c.name));
   const missing = (field: string, cols: readonly string[] | undefined) => {
     for (const c of cols ?? []) {
@@ -99,10 +106,12 @@ export async function readTableSchema(
       throw new PipeValidationError(`${where}: orderBy column "${k}" is nullable at the source; ClickHouse sorting keys cannot hold NULL`);
     }
   }
-  return {
+  const schema: TableSchema = {
     table: cfg.name,
     key,
     orderBy,
+    excludedColumns: [...excluded],
+    sourcePrimaryKey: primaryKey,
     columns: replicated.map((c) => {
       const mapped = clickhouseTypeFor(c);
       return {
@@ -114,4 +123,17 @@ export async function readTableSchema(
       };
     }),
   };
+  const keyIssue = await keyProblem(conn, database, schema, new Set(columns.filter((c) => c.nullable).map((c) => c.name)));
+  if (keyIssue) throw new PipeValidationError(`${where}: ${keyIssue}`);
+  return schema;
 }
+
+/** ", did you mean "Orders"?" when a table of that name in another letter case exists. */
+async function didYouMean(conn: Connection, database: string, table: string): Promise<string> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND LOWER(TABLE_NAME) = LOWER(?) LIMIT 1',
+    [database, table],
+  );
+  return rows[0] ? ` (did you mean "${String(rows[0].name)}"? table names are case-sensitive here)` : '';
+}
+

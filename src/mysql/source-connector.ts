@@ -1,7 +1,8 @@
 import mysql, { type Connection } from 'mysql2/promise';
 import type { ConnectionOptions } from 'mysql2';
-import { sourceConnectionOptions, type SourceConfig } from './connection-options.js';
-import type { SecretResolver } from '../secrets.js';
+import type { SourceConfig } from '../pipe/config.js';
+import { sourceConnectionOptions } from './connection-options.js';
+import type { SecretResolver } from '../runtime/secrets.js';
 
 /** Opens connections to a pipe's source, resolving its password in the worker. */
 export interface SourceConnector {

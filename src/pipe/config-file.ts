@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { parsePipeConfig, PipeConfigError, type PipeConfig } from './config.js';
+import { parsePipeConfig, type PipeConfig } from './config.js';
+import { PipeConfigError } from './errors.js';
 
 /** Reads a pipe configuration from a JSON or YAML file and validates it. */
 export function readPipeConfigFile(path: string): PipeConfig {

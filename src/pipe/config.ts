@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PipeConfigError } from './errors.js';
 
 /**
  * The pipe configuration, as users write it (JSON or YAML) and as it travels
@@ -14,7 +15,11 @@ export const DEFAULT_SETTINGS = {
   snapshotParallelThreads: 4,
   snapshotTablesInParallel: 1,
   loadMode: 'stream',
+  schemaChanges: { dropColumns: 'keep', truncate: 'apply', autoResync: false },
 } as const;
+
+/** ClickHouse's own databases: tables created there vanish or are refused. */
+const RESERVED_DATABASES = new Set(['system', 'information_schema']);
 
 const columnName = z.string().min(1, 'must not be empty').max(64, 'is longer than 64 characters');
 
@@ -26,6 +31,12 @@ const tableObject = z
     /** Columns that identify a row when the source table has no primary key. */
     key: z.array(columnName).min(1, 'must name at least one column').optional(),
     excludeColumns: z.array(columnName).default([]),
+    /**
+     * Replicate a table that foreign keys change by cascade (ON DELETE/UPDATE
+     * CASCADE, SET NULL, SET DEFAULT), accepting that those changes never
+     * reach ClickHouse: the source does not write them to the binlog.
+     */
+    acceptMissingCascades: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .strict();
 
@@ -65,7 +76,7 @@ export const pipeConfigSchema = z
          */
         addressForClickHouse: z
           .string()
-          .regex(/^[A-Za-z0-9_.:\[\]-]+:\d{1,5}$/, 'must be host:port')
+          .regex(/^[A-Za-z0-9_.:[\]-]+:\d{1,5}$/, 'must be host:port')
           .optional(),
         /**
          * TLS to the source: true (verified against the system's CAs), or
@@ -88,7 +99,13 @@ export const pipeConfigSchema = z
       .strict(),
     destination: z
       .object({
-        database: z.string().min(1, 'must not be empty').max(200, 'is longer than 200 characters'),
+        database: z
+          .string()
+          .min(1, 'must not be empty')
+          .max(200, 'is longer than 200 characters')
+          .refine((db) => !RESERVED_DATABASES.has(db.toLowerCase()), {
+            message: "is one of ClickHouse's own databases (system, information_schema): choose a database of your own",
+          }),
       })
       .strict(),
     tables: z.array(tableEntry).min(1, 'must list at least one table'),
@@ -109,6 +126,18 @@ export const pipeConfigSchema = z
         loadMode: z.enum(['stream', 'pull'], { error: "must be 'stream' or 'pull'" }).default(DEFAULT_SETTINGS.loadMode),
         /** Caps the rows per second an initial load or resync reads from the source. */
         maxRowsPerSecond: intSetting(1, 1_000_000_000).optional(),
+        /** How the pipe follows schema changes at the source (README, "Schema changes"). */
+        schemaChanges: z
+          .object({
+            /** A column dropped at the source: kept in ClickHouse (NULL or zero from then on), or dropped there too. */
+            dropColumns: z.enum(['keep', 'drop'], { error: "must be 'keep' or 'drop'" }).default(DEFAULT_SETTINGS.schemaChanges.dropColumns),
+            /** TRUNCATE at the source: every live row written as deleted ('apply'), or nothing done ('ignore'). */
+            truncate: z.enum(['apply', 'ignore'], { error: "must be 'apply' or 'ignore'" }).default(DEFAULT_SETTINGS.schemaChanges.truncate),
+            /** A change the pipe cannot follow starts a resync of that table by itself (else it waits as NeedsResync). */
+            autoResync: z.boolean({ error: 'must be true or false' }).default(DEFAULT_SETTINGS.schemaChanges.autoResync),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),
@@ -127,6 +156,8 @@ export const pipeConfigSchema = z
         ['orderBy', t.orderBy],
         ['key', t.key],
       ] as const) {
+        const twice = cols?.find((c, j) => cols.indexOf(c) !== j);
+        if (twice !== undefined) ctx.addIssue({ code: 'custom', path: ['tables', i, field], message: `lists column "${twice}" twice` });
         for (const c of cols ?? []) {
           if (excluded.has(c)) {
             ctx.addIssue({
@@ -146,13 +177,8 @@ export type PipeConfigInput = z.input<typeof pipeConfigSchema>;
 export type PipeConfig = z.output<typeof pipeConfigSchema>;
 export type TableConfig = PipeConfig['tables'][number];
 export type PipeSettings = PipeConfig['settings'];
-
-export class PipeConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid pipe configuration: ${problems.join('; ')}`);
-    this.name = 'PipeConfigError';
-  }
-}
+export type SourceConfig = PipeConfig['source'];
+export type LoadMode = PipeSettings['loadMode'];
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v = input;
@@ -161,6 +187,19 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
     v = (v as Record<PropertyKey, unknown>)[p];
   }
   return v;
+}
+
+/**
+ * The issues to show: a table entry is a name or an object, and a bad
+ * object is best explained by the object's own issues, not "invalid input".
+ */
+function flattenIssues(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union') return [issue];
+    const objectBranch = issue.errors.find((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+    if (!objectBranch) return [issue];
+    return flattenIssues(objectBranch.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue));
+  });
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
@@ -183,7 +222,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
 export function parsePipeConfig(input: unknown): PipeConfig {
   const result = pipeConfigSchema.safeParse(input);
   if (!result.success) {
-    throw new PipeConfigError(result.error.issues.map((i) => describeIssue(i, input)));
+    throw new PipeConfigError(flattenIssues(result.error.issues).map((i) => describeIssue(i, input)));
   }
   return result.data;
 }

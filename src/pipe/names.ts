@@ -11,8 +11,11 @@ export function resyncWorkflowId(pipe: string): string {
   return `resync:${pipe}`;
 }
 
-/** The pipe a workflow id belongs to, or null. */
+/** The pipe a workflow id belongs to (`pipe:<name>`, `resync:<name>`, `resync:<name>:<tables>`), or null. */
 export function pipeOfWorkflowId(id: string): string | null {
-  const m = /^(?:pipe|resync):(.+)$/.exec(id);
+  const m = /^(?:pipe|resync):([^:]+)/.exec(id);
   return m?.[1] ?? null;
 }
+
+/** Suffix of the tables a resync (or a pipe replacing old tables) loads before swapping them in. */
+export const RESYNC_SUFFIX = '_resync';

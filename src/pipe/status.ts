@@ -35,9 +35,32 @@ export interface CdcStats {
   deleted: number;
 }
 
+/**
+ * A table's replication state: Live (followed exactly), Loading (its first
+ * load, or a resync's load, runs), Swapping (a resync swaps its new table
+ * in), NeedsResync (the pipe cannot follow it exactly any more, see
+ * `reason`; the other tables go on).
+ */
+export const TABLE_STATES = ['Loading', 'Live', 'Swapping', 'NeedsResync'] as const;
+export type TableState = (typeof TABLE_STATES)[number];
+
 export interface TableStats {
   initialLoad: InitialLoadStats;
   cdc: CdcStats;
+  /** Absent in views of older versions: Live once loaded. */
+  state?: TableState;
+  /** Why the table is not Live. */
+  reason?: string;
+}
+
+/** A schema change at the source, as the pipe followed it. */
+export interface SchemaChangeRecord {
+  at: string;
+  table: string;
+  /** The statement, shortened. */
+  statement: string;
+  /** What the pipe did (columns added, renamed…; "needs a resync: …"; a reload started). */
+  action: string;
 }
 
 export interface StatusChange {
@@ -59,11 +82,17 @@ export interface PipeStatusView {
   /** True while a pause was requested and the pipe is reaching a safe point. */
   pauseRequested: boolean;
   tables: Record<string, TableStats>;
+  /** Schema changes at the source the pipe followed (or could not), the last ones, oldest first. */
+  schemaChanges?: SchemaChangeRecord[];
+  /** Resyncs running online, by workflow id, with their tables. */
+  resyncs?: Record<string, { tables: string[]; whole: boolean }>;
   cdc: {
     enabled: boolean;
     batches: number;
     lastBatchAt: string | null;
     position: BinlogPosition | null;
+    /** True while CDC batches fail and are retried. */
+    failing?: boolean;
   };
 }
 
@@ -90,4 +119,30 @@ export function setStatus(view: PipeStatusView, status: PipeStatus, at: Date): v
   view.status = status;
   view.recentStatuses.push({ status, at: at.toISOString() });
   if (view.recentStatuses.length > RECENT_STATUSES) view.recentStatuses.shift();
+}
+
+/** A new pipe's (or a resync's) view: Setup, every table's statistics at zero. */
+export function initialView(config: { name: string; cdc: boolean; tables: readonly { name: string }[] }, at: Date): PipeStatusView {
+  return {
+    name: config.name,
+    status: 'Setup',
+    recentStatuses: [{ status: 'Setup', at: at.toISOString() }],
+    lastError: null,
+    pauseRequested: false,
+    tables: Object.fromEntries(config.tables.map((t) => [t.name, emptyTableStats()])),
+    cdc: { enabled: config.cdc, batches: 0, lastBatchAt: null, position: null },
+  };
+}
+
+/** The view of a pipe whose configuration was refused: Failed, saying why. */
+export function refusedView(name: string, message: string, at: Date): PipeStatusView {
+  return {
+    name,
+    status: 'Failed',
+    recentStatuses: [{ status: 'Failed', at: at.toISOString() }],
+    lastError: message,
+    pauseRequested: false,
+    tables: {},
+    cdc: { enabled: false, batches: 0, lastBatchAt: null, position: null },
+  };
 }

@@ -39,6 +39,10 @@ export interface TableSchema {
   key: string[];
   /** Sorting key of the ClickHouse table. */
   orderBy: string[];
+  /** Source columns left out by the configuration (absent in schemas read by older versions). */
+  excludedColumns?: string[];
+  /** The source table's primary key when the schema was read (absent in older versions). */
+  sourcePrimaryKey?: string[];
 }
 
 /** A value of a key column, as it travels through Temporal (JSON-safe). */

@@ -1,7 +1,9 @@
 import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import { deepestMessage } from '../pipe/errors.js';
 import { setStatus, type PipeStatus, type PipeStatusView } from '../pipe/status.js';
-import { activityRetrySignal, dropSignal, pauseSignal, resumeSignal, statusQuery } from './messages.js';
+import { recordError, recordRetry } from '../pipe/status-updates.js';
+import { activityRetrySignal, dropSignal, pauseSignal, resumeSignal, statusQuery, type ActivityRetry } from '../contract/messages.js';
+import { FailureStreak } from '../pipe/failure-streak.js';
 
 /**
  * What users can do to a running pipe (or a resync, which owns the pipe while
@@ -14,6 +16,13 @@ export class PipeControls {
   private phase: PipeStatus = 'Setup';
   private resumeRequested = false;
   private dropRequested = false;
+  private readonly streak = new FailureStreak();
+  /** Set when a step's activity keeps failing the same way: the step stops with this message. */
+  private giveUp: string | null = null;
+  /** Called for every retried failure (the pipe uses it to end a drain that cannot make progress). */
+  onRetry: (retry: ActivityRetry) => void = () => undefined;
+  /** Called when a step stops as Failed (an online resync tells its pipe). */
+  onFailed: (message: string) => Promise<void> = async () => undefined;
 
   constructor(readonly view: PipeStatusView, paused = false) {
     this.paused = paused;
@@ -34,10 +43,10 @@ export class PipeControls {
     setHandler(dropSignal, () => {
       this.dropRequested = true;
     });
-    setHandler(activityRetrySignal, ({ activity, attempt, error }) => {
-      view.lastError = `${activity} (attempt ${attempt}, retrying): ${error}`;
-      view.lastErrorAt = new Date().toISOString();
-      view.retries = (view.retries ?? 0) + 1;
+    setHandler(activityRetrySignal, (retry) => {
+      recordRetry(view, retry, new Date());
+      this.giveUp ??= this.streak.record(retry);
+      this.onRetry(retry);
     });
   }
 
@@ -45,24 +54,49 @@ export class PipeControls {
     setStatus(this.view, status, new Date());
   }
 
-  /** Runs a step; on failure shows Failed and waits for resume (retry) or drop. */
+  /**
+   * Runs a step; on a failure that retries cannot fix (or the same failure
+   * over and over) shows Failed and waits for resume (retry) or drop.
+   */
   async step<T>(status: PipeStatus, body: () => Promise<T>): Promise<T> {
     this.phase = status;
     for (;;) {
       this.setStatus(this.paused && status === 'Snapshot' ? 'Paused' : status);
       try {
-        return await body();
+        const result = await this.unlessStuck(body);
+        this.streak.reset();
+        this.giveUp = null;
+        return result;
       } catch (err) {
         if (isCancellation(err)) throw err;
         this.setStatus('Failed');
-        this.view.lastError = deepestMessage(err);
-        this.view.lastErrorAt = new Date().toISOString();
+        recordError(this.view, deepestMessage(err), new Date());
+        await this.onFailed(deepestMessage(err));
         this.resumeRequested = false;
         await condition(() => this.resumeRequested);
         this.paused = false;
         this.view.pauseRequested = false;
+        this.streak.reset();
+        this.giveUp = null;
       }
     }
+  }
+
+  /** Runs `body`, cancelling it and failing with the message when its activity keeps failing the same way. */
+  private async unlessStuck<T>(body: () => Promise<T>): Promise<T> {
+    const scope = new CancellationScope();
+    let settled = false;
+    const run = scope.run(body).finally(() => {
+      settled = true;
+    });
+    // Its outcome is awaited below, or dropped with a drop's cancellation.
+    run.catch(() => undefined);
+    await condition(() => settled || this.giveUp !== null);
+    if (settled) return run;
+    const message = this.giveUp!;
+    scope.cancel();
+    await run.catch(() => undefined);
+    throw new Error(message);
   }
 
   /** Waits while paused, showing Paused, unless `unless` comes true first. */

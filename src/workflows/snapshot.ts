@@ -1,27 +1,16 @@
-import { condition, proxyActivities } from '@temporalio/workflow';
-import type { Activities, PreparePipeResult } from '../activities/index.js';
+import { condition } from '@temporalio/workflow';
+import type { PreparePipeResult } from '../contract/activity-io.js';
 import type { PipeConfig } from '../pipe/config.js';
 import { snapshotVersion } from '../pipe/version.js';
-import type { PipeControls } from './controls.js';
-import { SETUP_OPTIONS } from './activity-options.js';
 import type { TableSchema } from '../pipe/table-schema.js';
-import type { BinlogPosition, TableStats } from '../pipe/status.js';
+import type { BinlogPosition, InitialLoadStats, TableStats } from '../pipe/status.js';
+import { finishTableLoad, recordChunkLoaded, startTableLoad } from '../pipe/status-updates.js';
+import type { PipeControls } from './controls.js';
+import { loadActivities, setupActivities, stepActivities } from './activity-options.js';
+import { RESYNC_SUFFIX } from '../pipe/names.js';
 import { inLanes } from './lanes.js';
-
-const { preparePipe } = proxyActivities<Activities>(SETUP_OPTIONS);
-
-const { planTableChunks } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
-
-const { loadChunk } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 hours',
-  // The chunk heartbeats every second; a dead worker's chunk moves on within 10 s.
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
+import { watchingBinlog } from './binlog-watch.js';
+import { deepestMessage, definitionChanged } from '../pipe/errors.js';
 
 /** Longest a chunk runs under a rate limit (seconds). */
 const RATED_CHUNK_SECONDS = 5;
@@ -38,62 +27,96 @@ export interface SnapshotPlan {
   schemas: TableSchema[];
   version: number;
   loadId: string;
-  tableSuffix: string;
+  /** The destination table a source table's rows go to. */
+  target: (table: string) => string;
   stats: Record<string, TableStats>;
   /** No new chunk starts while this holds (pause). */
   isPaused: () => boolean;
+}
+
+/** One table's load: its rows go to `target` with `version`, its statistics to `load`. */
+export interface TableLoad {
+  config: PipeConfig;
+  schema: TableSchema;
+  version: number;
+  loadId: string;
+  target: string;
+  load: InitialLoadStats;
+  isPaused: () => boolean;
+  /** Called after each chunk (and at the end). */
+  onProgress?: () => void;
+}
+
+/**
+ * Under a rate limit, chunks of at most RATED_CHUNK_SECONDS of work: the
+ * last chunks of a table then leave lanes idle only briefly, and the pace
+ * holds to the end.
+ */
+function rowsPerPartition(settings: PipeConfig['settings'], perChunkRate: number | undefined): number {
+  if (!perChunkRate) return settings.snapshotRowsPerPartition;
+  return Math.max(1_000, Math.min(settings.snapshotRowsPerPartition, Math.round(perChunkRate * RATED_CHUNK_SECONDS)));
 }
 
 /**
  * The initial load: tables `snapshotTablesInParallel` at a time, each split
  * into key-range chunks loaded `snapshotParallelThreads` at a time. Only
  * plans, cursors and counts pass through the workflow; rows go straight from
- * MySQL to ClickHouse inside the chunk activities.
+ * MySQL to ClickHouse inside the chunk activities. Returns the tables whose
+ * definition changed under their load, with what changed.
  */
-export async function loadTables(plan: SnapshotPlan): Promise<void> {
-  const { settings, source, destination } = plan.config;
+export async function loadTables(plan: SnapshotPlan): Promise<Record<string, string>> {
+  const changed: Record<string, string> = {};
+  await inLanes(plan.schemas, plan.config.settings.snapshotTablesInParallel, async (schema) => {
+    const change = await loadTable({ ...plan, schema, target: plan.target(schema.table), load: plan.stats[schema.table]!.initialLoad });
+    if (change) changed[schema.table] = change;
+  });
+  return changed;
+}
+
+/**
+ * One table: planned into chunks, loaded `snapshotParallelThreads` at a
+ * time. An ALTER TABLE under the load ends it early: returns what changed
+ * (the table must be loaded again from its new definition), else null.
+ */
+export async function loadTable(job: TableLoad): Promise<string | null> {
+  const { settings, source, destination } = job.config;
+  const { schema, load } = job;
   // The source-wide cap, shared by every chunk that can run at once.
   const perChunkRate = settings.maxRowsPerSecond
     ? settings.maxRowsPerSecond / (settings.snapshotParallelThreads * settings.snapshotTablesInParallel)
     : undefined;
-  await inLanes(plan.schemas, settings.snapshotTablesInParallel, async (schema) => {
-    const load = plan.stats[schema.table]!.initialLoad;
-    const started = Date.now();
-    load.startedAt = new Date(started).toISOString();
-    const updateRate = () => {
-      load.durationMs = Date.now() - started;
-      load.rowsPerSecond = load.durationMs > 0 ? Math.round((load.rowsLoaded * 1000) / load.durationMs) : 0;
-    };
-    // Under a rate limit, chunks of at most RATED_CHUNK_SECONDS of work: the
-    // last chunks of a table then leave lanes idle only briefly, and the pace
-    // holds to the end.
-    const rowsPerPartition = perChunkRate
-      ? Math.max(1_000, Math.min(settings.snapshotRowsPerPartition, Math.round(perChunkRate * RATED_CHUNK_SECONDS)))
-      : settings.snapshotRowsPerPartition;
-    const chunks = await planTableChunks({ source, schema, rowsPerPartition });
-    load.chunksTotal = chunks.length;
-    await inLanes(chunks, settings.snapshotParallelThreads, async (chunk) => {
-      await condition(() => !plan.isPaused());
-      const result = await loadChunk({
+  startTableLoad(load, new Date());
+  const chunks = await loadActivities.planTableChunks({ source, schema, rowsPerPartition: rowsPerPartition(settings, perChunkRate) });
+  load.chunksTotal = chunks.length;
+  job.onProgress?.();
+  let changed: string | null = null;
+  await inLanes(chunks, settings.snapshotParallelThreads, async (chunk) => {
+    await condition(() => !job.isPaused());
+    if (changed) return;
+    try {
+      const result = await loadActivities.loadChunk({
         source,
         schema,
         chunk,
         destinationDatabase: destination.database,
-        destinationTable: schema.table + plan.tableSuffix,
-        version: plan.version,
-        loadId: plan.loadId,
+        destinationTable: job.target,
+        version: job.version,
+        loadId: job.loadId,
         pageSize: Math.min(MAX_PAGE_ROWS, settings.snapshotRowsPerPartition),
         maxRowsPerSecond: perChunkRate,
         loadMode: settings.loadMode,
       });
-      load.rowsLoaded += result.rows;
-      load.chunksDone++;
-      if (result.pulled) load.chunksPulled = (load.chunksPulled ?? 0) + 1;
-      updateRate();
-    });
-    updateRate();
-    load.done = true;
+      recordChunkLoaded(load, result, new Date());
+    } catch (err) {
+      if (!definitionChanged(err)) throw err;
+      changed ??= deepestMessage(err);
+    }
+    job.onProgress?.();
   });
+  if (changed) return changed;
+  finishTableLoad(load, new Date());
+  job.onProgress?.();
+  return null;
 }
 
 export interface PrepareAndLoad {
@@ -106,33 +129,47 @@ export interface PrepareAndLoad {
   comment?: string;
   /** Load as of this position (recorded earlier) instead of reading one. */
   position?: BinlogPosition;
+  /** Load even if the binlog's retention looks shorter than the load (`--force`). */
+  skipRetentionCheck?: boolean;
 }
+
+/** What Setup and the load left: the tables' schemas and CDC's start, and the tables whose definition changed under their load (CDC reloads them). */
+export type LoadedTables = PreparePipeResult & { changed: Record<string, string> };
 
 /**
  * Setup then Snapshot, as steps a user can see and retry: check the source,
  * create the tables, record the binlog position, then load every table with
  * that position's version.
  */
-export async function prepareAndLoad(controls: PipeControls, job: PrepareAndLoad): Promise<PreparePipeResult> {
+export async function prepareAndLoad(controls: PipeControls, job: PrepareAndLoad): Promise<LoadedTables> {
+  const { config, tableSuffix, replaceTables, position, loadId, skipRetentionCheck } = job;
+  const comment = job.comment ?? `load ${loadId}`;
   const prepared = await controls.step('Setup', () =>
-    preparePipe({
-      config: job.config,
-      tableSuffix: job.tableSuffix,
-      replaceTables: job.replaceTables,
-      comment: job.comment,
-      position: job.position,
-    }),
+    setupActivities.preparePipe({ config, tableSuffix, replaceTables, comment, position, skipRetentionCheck }),
   );
-  await controls.step('Snapshot', () =>
-    loadTables({
-      config: job.config,
-      schemas: prepared.schemas,
-      version: prepared.position ? snapshotVersion(prepared.position) : 0,
-      loadId: job.loadId,
-      tableSuffix: job.tableSuffix,
-      stats: controls.view.tables,
-      isPaused: () => controls.paused,
-    }),
+  const replacing = new Set(prepared.replacing);
+  const tablesDone = () => prepared.schemas.filter((s) => controls.view.tables[s.table]?.initialLoad.done).length;
+  const changed = await controls.step('Snapshot', () =>
+    watchingBinlog(config, prepared.position, tablesDone, () =>
+      loadTables({
+        config,
+        schemas: prepared.schemas,
+        version: prepared.position ? snapshotVersion(prepared.position) : 0,
+        loadId,
+        target: (table) => table + (replacing.has(table) ? RESYNC_SUFFIX : tableSuffix),
+        stats: controls.view.tables,
+        isPaused: () => controls.paused,
+      }),
+    ),
   );
-  return prepared;
+  // Tables left by an earlier pipe of this name: the fresh ones take their place.
+  const database = config.destination.database;
+  for (const schema of prepared.schemas.filter((s) => replacing.has(s.table) && !changed[s.table])) {
+    const table = { database, schema, resyncSuffix: RESYNC_SUFFIX, marker: comment };
+    await controls.step('Snapshot', async () => {
+      await stepActivities.carrySoftDeletes(table);
+      await stepActivities.swapTable(table);
+    });
+  }
+  return { ...prepared, changed };
 }

@@ -18,10 +18,10 @@ export async function sourceImage(root: Connection, db: string, table: string, c
 /** The destination as FINAL sees it (the source's current state). */
 export async function destinationImage(dest: Destination, db: string, table: string, cols: string[], key: string[]): Promise<TableImage> {
   const rows = await dest.query<Record<string, unknown>>(
-    `SELECT ${cols.map((c, i) => `${quoteChIdent(c)} AS c${i}`).join(', ')} FROM ${qualifiedChTable(db, table)} FINAL ` +
+    `SELECT ${cols.map((c, i) => `${quoteChIdent(c)} AS __col${i}`).join(', ')} FROM ${qualifiedChTable(db, table)} FINAL ` +
       `ORDER BY ${key.map(quoteChIdent).join(', ')} SETTINGS output_format_decimal_trailing_zeros = 1`,
   );
-  return rows.map((r) => cols.map((_, i) => (r[`c${i}`] === null ? null : String(r[`c${i}`]))));
+  return rows.map((r) => cols.map((_, i) => (r[`__col${i}`] === null ? null : String(r[`__col${i}`]))));
 }
 
 /** A checksum over all columns of all rows. */

@@ -1,4 +1,6 @@
-import type { PipeStatus, PipeStatusView } from '../../src/pipe/status.js';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { ResyncWorkflowResult } from '../../src/contract/workflow-io.js';
+import type { PipeStatus, PipeStatusView, TableState } from '../../src/pipe/status.js';
 import { readBinlogPosition } from '../../src/mysql/binlog-position.js';
 import assert from 'node:assert/strict';
 import type { TestWorld } from './stack.js';
@@ -32,5 +34,33 @@ export async function waitForRetries(world: TestWorld, pipe: string, min: number
     if ((view.retries ?? 0) >= min) return view;
     if (Date.now() > deadline) throw new Error(`pipe ${pipe} reported fewer than ${min} retries: ${JSON.stringify(view)}`);
     await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Waits until a table of the pipe shows `state`; returns the reason it gives. */
+export async function waitForTableState(world: TestWorld, pipe: string, table: string, state: TableState, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await world.client.status(pipe);
+    if (view.tables[table]?.state === state) return view.tables[table]?.reason ?? '';
+    if (Date.now() > deadline) throw new Error(`table ${table} of pipe ${pipe} did not reach ${state}: ${JSON.stringify(view)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/**
+ * Waits until the pipe has loaded `table` again by itself (the per-table
+ * resync it starts after a cutover, a partition change, or a definition
+ * changed under a load): the resync may not have started yet.
+ */
+export async function waitForReload(world: TestWorld, pipe: string, table: string, timeoutMs = 120_000): Promise<ResyncWorkflowResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await world.client.waitForResync(pipe, Math.max(1_000, deadline - Date.now()), undefined, [table]);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
   }
 }

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { PROJECT_ROOT } from '../scripts/stack/paths.js';
-import { readPipeConfigFile } from '../src/pipe/config-file.js';
+import { PROJECT_ROOT } from '../../scripts/stack/paths.js';
+import { readPipeConfigFile } from '../../src/pipe/config-file.js';
 
 // docker-compose.yml cannot run here (no Docker engine); keep it valid and complete.
 test('docker-compose.yml describes MySQL with a CDC-ready binlog, ClickHouse, Temporal and the worker', () => {

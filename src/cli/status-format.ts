@@ -1,4 +1,5 @@
-import type { PipeStatusView } from './pipe/status.js';
+import type { PipeStatusView } from '../pipe/status.js';
+import { tableState } from '../pipe/status-updates.js';
 
 function duration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -30,12 +31,15 @@ export function formatStatus(view: PipeStatusView, now = Date.now()): string {
     }`,
     '',
   ];
-  const rows = [['TABLE', 'ROWS LOADED', 'CHUNKS', 'ELAPSED', 'ROWS/S', 'INSERTED', 'UPDATED', 'DELETED']];
+  const rows = [['TABLE', 'STATE', 'ROWS LOADED', 'CHUNKS', 'ELAPSED', 'ROWS/S', 'INSERTED', 'UPDATED', 'DELETED']];
+  const reasons: string[] = [];
   for (const [name, t] of Object.entries(view.tables)) {
     const l = t.initialLoad;
     const elapsed = l.done || !l.startedAt ? l.durationMs : now - Date.parse(l.startedAt);
+    if (t.reason) reasons.push(`${name}: ${t.reason}`);
     rows.push([
       name,
+      tableState(view, name),
       String(l.rowsLoaded),
       `${l.chunksDone}/${l.chunksTotal}`,
       l.startedAt ? duration(elapsed) : '-',
@@ -45,5 +49,19 @@ export function formatStatus(view: PipeStatusView, now = Date.now()): string {
       String(t.cdc.deleted),
     ]);
   }
-  return lines.join('\n') + table(rows);
+  // The latest few; --json has all the pipe keeps.
+  const changes = (view.schemaChanges ?? []).slice(-5).map((c) => `${c.at.replace('T', ' ').slice(0, 19)}  ${c.table}: ${c.action}${c.statement ? `  (${c.statement})` : ''}`);
+  return (
+    lines.join('\n') +
+    table(rows) +
+    (reasons.length ? `\n\n${reasons.join('\n')}` : '') +
+    (changes.length ? `\n\nSchema changes:\n${changes.map((c) => `  ${c}`).join('\n')}` : '')
+  );
+}
+
+/** The status with what needs attention, in one line (`pipectl list`). */
+export function statusSummary(view: PipeStatusView): string {
+  const stopped = Object.keys(view.tables).filter((t) => tableState(view, t) === 'NeedsResync');
+  if (stopped.length === 0) return view.status;
+  return `${view.status} (${stopped.length === 1 ? `table ${stopped[0]} needs` : `${stopped.length} tables need`} a resync)`;
 }

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { PipeStatusView } from './pipe/status.js';
+import type { PipeStatusView } from '../pipe/status.js';
 
 /** Initial-load progress summed over a pipe's tables. */
 export function loadTotals(view: PipeStatusView) {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_SETTINGS, parsePipeConfig, PipeConfigError } from '../src/pipe/config.js';
+import { DEFAULT_SETTINGS, parsePipeConfig } from '../../src/pipe/config.js';
+import { PipeConfigError } from '../../src/pipe/errors.js';
 
 const valid = {
   name: 'shop',
@@ -19,8 +20,11 @@ function problems(input: unknown): string[] {
   assert.fail('expected the configuration to be refused');
 }
 
-const withChange = (patch: (c: Record<string, any>) => void) => {
-  const c = structuredClone(valid) as Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test inputs are deliberately malformed
+type Loose = Record<string, any>;
+
+const withChange = (patch: (c: Loose) => void) => {
+  const c = structuredClone(valid) as Loose;
   patch(c);
   return c;
 };
@@ -35,14 +39,16 @@ test('defaults follow ClickPipes and tables may be plain names', () => {
     snapshotParallelThreads: 4,
     snapshotTablesInParallel: 1,
     loadMode: 'stream',
+    schemaChanges: { dropColumns: 'keep', truncate: 'apply', autoResync: false },
   });
   assert.equal(cfg.cdc, true);
   assert.deepEqual(cfg.tables[0], { name: 'customers', excludeColumns: [] });
   assert.deepEqual(cfg.tables[1]?.orderBy, ['order_id', 'line']);
 });
 
-const cases: [string, Record<string, any>, RegExp][] = [
+const cases: [string, Loose, RegExp][] = [
   ['unknown load mode', withChange((c) => (c.settings = { loadMode: 'fast' })), /^settings\.loadMode: must be 'stream' or 'pull'$/],
+  ['unknown schema change policy', withChange((c) => (c.settings = { schemaChanges: { dropColumns: 'sometimes' } })), /^settings\.schemaChanges\.dropColumns: must be 'keep' or 'drop'$/],
   ['missing name', withChange((c) => delete c.name), /^name: is required$/],
   ['bad name', withChange((c) => (c.name = 'has space')), /^name: must start with a letter or digit/],
   ['missing source user', withChange((c) => delete c.source.user), /^source\.user: is required$/],
@@ -59,6 +65,11 @@ const cases: [string, Record<string, any>, RegExp][] = [
   ['empty orderBy', withChange((c) => (c.tables[1].orderBy = [])), /^tables\[1\]\.orderBy: must name at least one column$/],
   ['orderBy on an excluded column', withChange((c) => (c.tables[1].orderBy = ['secret'])), /^tables\[1\]\.orderBy: uses column "secret", which excludeColumns removes$/],
   ['cdc not a boolean', withChange((c) => (c.cdc = 'yes')), /^cdc: must be true or false$/],
+  ['the system database', withChange((c) => (c.destination.database = 'system')), /^destination\.database: is one of ClickHouse's own databases/],
+  ['INFORMATION_SCHEMA', withChange((c) => (c.destination.database = 'INFORMATION_SCHEMA')), /^destination\.database: is one of ClickHouse's own databases/],
+  ['an orderBy column twice', withChange((c) => (c.tables[1].orderBy = ['order_id', 'line', 'order_id'])), /^tables\[1\]\.orderBy: lists column "order_id" twice$/],
+  ['a key column twice', withChange((c) => (c.tables[1].key = ['order_id', 'order_id'])), /^tables\[1\]\.key: lists column "order_id" twice$/],
+  ['acceptMissingCascades not a boolean', withChange((c) => (c.tables[1].acceptMissingCascades = 'yes')), /^tables\[1\]\.acceptMissingCascades: must be true or false$/],
 ];
 
 for (const [name, input, expected] of cases) {

@@ -1,4 +1,4 @@
-import type { ValueKind } from '../pipe/table-schema.js';
+import type { ValueKind } from './table-schema.js';
 
 /** A source column as read from information_schema.COLUMNS. */
 export interface SourceColumn {
@@ -11,6 +11,10 @@ export interface SourceColumn {
   numericPrecision: number | null;
   numericScale: number | null;
   datetimePrecision: number | null;
+  /** COLUMN_DEFAULT as the server shows it (MariaDB quotes strings; an expression is a call), when read. */
+  defaultValue?: string | null;
+  /** EXTRA: MySQL says DEFAULT_GENERATED for an expression default. */
+  extra?: string;
 }
 
 export interface ClickHouseMapping {

@@ -1,0 +1,74 @@
+import type { PipeConfig, PipeConfigInput, TableConfig } from '../pipe/config.js';
+import type { BinlogPosition, PipeStatus, PipeStatusView } from '../pipe/status.js';
+import type { TableSchema } from '../pipe/table-schema.js';
+
+/**
+ * The inputs and results of the workflows, as the client, the workflows and
+ * the activities that start them see them. Pure data: it travels through
+ * Temporal, so it never holds a secret.
+ */
+
+/** A table's shadow: the `_resync` table an online resync loads while CDC writes it too. */
+export interface Shadow {
+  /** The resync's workflow id. */
+  resync: string;
+  /** The comment the shadow carries (its swap recognises it). */
+  marker: string;
+  schema: TableSchema;
+  /** CDC writes it every change past here; its snapshot rows carry this position's version. */
+  from: BinlogPosition;
+  state: 'Loading' | 'Swapping';
+  /** The table's configuration the resync asked for (a new ORDER BY), kept by the pipe after the swap. */
+  config: TableConfig;
+}
+
+/** CDC state handed from one run to the next (continue-as-new, or a finished resync). */
+export interface PipeCarryOver {
+  view: PipeStatusView;
+  /** The live tables' schemas. */
+  schemas: TableSchema[];
+  position: BinlogPosition;
+  paused: boolean;
+  /** Tables whose live copy the pipe cannot follow any more, with the reason. */
+  stopped?: Record<string, string>;
+  /** Shadows of resyncs running online, by table. */
+  shadows?: Record<string, Shadow>;
+  /** The step a whole-pipe online resync is in (the status users see). */
+  resyncPhase?: PipeStatus | null;
+  /** Tables whose definition changed under an offline resync's load, with what changed: CDC loads them again, online. */
+  reload?: Record<string, string>;
+}
+
+export interface PipeWorkflowInput {
+  /** Validated again by the workflow, so a pipe started from the Temporal UI or CLI gets defaults too. */
+  config: PipeConfigInput;
+  /** Set when the pipe continues as new, or by a resync that hands it back; absent on create. */
+  carryOver?: PipeCarryOver;
+  /** Load even if the source's binlog retention looks shorter than the initial load (`pipectl create --force`). */
+  force?: boolean;
+}
+
+export interface PipeWorkflowResult {
+  status: 'Dropped' | 'Completed';
+}
+
+/** What a resync did to one table. */
+export interface ResyncTableResult {
+  rows: number;
+  softDeletesCarried: number;
+  swap: SwapOutcome;
+}
+
+export interface ResyncWorkflowResult {
+  status: 'Running' | 'Completed' | 'Dropped';
+  tables: Record<string, ResyncTableResult>;
+}
+
+/** How a `_resync` table took its original's place. */
+export type SwapOutcome = 'exchanged' | 'renamed' | 'already-swapped';
+
+/** The pipe's configuration as a resync starts it again. */
+export interface StartPipeInput {
+  config: PipeConfig;
+  carryOver: PipeCarryOver;
+}

@@ -1,0 +1,76 @@
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { statusQuery } from '../contract/messages.js';
+import type { ResyncWorkflowResult } from '../contract/workflow-io.js';
+import type { BinlogPosition, PipeStatus, PipeStatusView } from '../pipe/status.js';
+import { positionReached } from '../pipe/version.js';
+import { PipeClientError } from './pipe-client-error.js';
+
+/** What a wait looks for in each status it reads: an answer, or undefined to go on (it is told when time is up). */
+export type StatusCheck<R> = (view: PipeStatusView, timedOut: boolean) => R | undefined;
+
+/** Reads a status every `everyMs` until `check` gives an answer. */
+export async function pollStatus<R>(
+  read: () => Promise<PipeStatusView>,
+  timeoutMs: number,
+  everyMs: number,
+  onPoll: ((view: PipeStatusView) => void) | undefined,
+  check: StatusCheck<R>,
+): Promise<R> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await read();
+    onPoll?.(view);
+    const answer = check(view, Date.now() >= until);
+    if (answer !== undefined) return answer;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Running CDC at or past `target`; a failure, or time running out, is an error. */
+export function caughtUp(name: string, target: BinlogPosition): StatusCheck<PipeStatusView> {
+  return (view, timedOut) => {
+    const p = view.cdc.position;
+    if (p && positionReached(p, target) && view.status === 'Running') return view;
+    if (view.status === 'Failed') throw new PipeClientError(`pipe ${name} failed: ${view.lastError}`);
+    if (timedOut) throw new PipeClientError(`pipe ${name} did not catch up: ${JSON.stringify(view)}`);
+    return undefined;
+  };
+}
+
+/** The status wanted, or Failed (when another was wanted), or the one shown when time ran out. */
+export function showing(status: PipeStatus): StatusCheck<{ reached: boolean; view: PipeStatusView }> {
+  return (view, timedOut) => {
+    if (view.status === status) return { reached: true, view };
+    return view.status === 'Failed' || timedOut ? { reached: false, view } : undefined;
+  };
+}
+
+/** Follows a resync's workflow to its end (see PipeClient.waitForResync). */
+export async function followResync(
+  h: WorkflowHandle,
+  name: string,
+  timeoutMs: number,
+  onPoll?: (view: PipeStatusView) => void,
+): Promise<ResyncWorkflowResult> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { status } = await h.describe();
+    if (status.name !== 'RUNNING') {
+      try {
+        return (await h.result()) as ResyncWorkflowResult;
+      } catch (err) {
+        const reason = err instanceof WorkflowFailedError && err.cause ? err.cause.message : String(err);
+        throw new PipeClientError(reason);
+      }
+    }
+    const view = await h.query(statusQuery).catch(() => null);
+    if (view) {
+      onPoll?.(view);
+      if (view.status === 'Failed') {
+        throw new PipeClientError(`resync of pipe ${name} failed: ${view.lastError} (pipectl resume ${name} retries it)`);
+      }
+    }
+    if (Date.now() > until) throw new PipeClientError(`resync of pipe ${name} is still running after ${Math.round(timeoutMs / 1000)} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

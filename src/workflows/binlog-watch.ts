@@ -1,0 +1,50 @@
+import { CancellationScope, condition, patched } from '@temporalio/workflow';
+import type { PipeConfig } from '../pipe/config.js';
+import type { BinlogPosition } from '../pipe/status.js';
+import { setupActivities } from './activity-options.js';
+
+/** Patch id: a load that stops CDC meanwhile checks that the binlog still holds CDC's start. */
+const BINLOG_WATCH = 'binlog-watch';
+
+/** How often the binlog is checked during a load (also whenever a table's load ends). */
+const EVERY = '1 minute';
+
+/**
+ * Runs a load (`body`) while checking, every minute and whenever a table is
+ * done (`tablesDone` grows), that the source's binlog still holds the
+ * position CDC will start from. A purge fails the load at once with the
+ * reason, instead of leaving CDC nothing to start from hours later.
+ */
+export async function watchingBinlog<T>(
+  config: PipeConfig,
+  position: BinlogPosition | null,
+  tablesDone: () => number,
+  body: () => Promise<T>,
+): Promise<T> {
+  if (!position || !patched(BINLOG_WATCH)) return body();
+  const work = new CancellationScope();
+  let finished = false;
+  let purged: unknown = null;
+  const run = work.run(body).finally(() => {
+    finished = true;
+  });
+  run.catch(() => undefined);
+  const watch = CancellationScope.cancellable(async () => {
+    let checked = tablesDone();
+    while (!finished) {
+      await condition(() => finished || tablesDone() > checked, EVERY);
+      if (finished) return;
+      checked = tablesDone();
+      await setupActivities.checkBinlogHolds({ config, position }).catch((err: unknown) => {
+        purged = err;
+      });
+      if (purged) return;
+    }
+  });
+  watch.catch(() => undefined);
+  await condition(() => finished || purged !== null);
+  if (purged === null) return run;
+  work.cancel();
+  await run.catch(() => undefined);
+  throw purged;
+}

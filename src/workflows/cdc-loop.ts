@@ -1,0 +1,154 @@
+import {
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PullChangesResult } from '../contract/activity-io.js';
+import { shadowStoppedSignal } from '../contract/messages.js';
+import type { PipeWorkflowInput, PipeWorkflowResult } from '../contract/workflow-io.js';
+import { parsePipeConfig } from '../pipe/config.js';
+import { emptyTableStats, type BinlogPosition } from '../pipe/status.js';
+import { recordCdcBatch } from '../pipe/status-updates.js';
+import type { TableSchema } from '../pipe/table-schema.js';
+import { positionReached } from '../pipe/version.js';
+import { cdcActivities } from './activity-options.js';
+import type { PipeRun } from './pipe-run.js';
+import { prepareAndLoad } from './snapshot.js';
+import { followDdl, reloadTables } from './schema-changes.js';
+
+/** Batches per run before continue-as-new, well below history limits. */
+const BATCHES_PER_RUN = 500;
+
+/**
+ * Running: CDC batch after batch from `from`, each committed only once
+ * ClickHouse has it; between batches, work asked for is done (tables added,
+ * a resync's shadows started or swapped in), a pause waits, a drain ends the
+ * pipe at its position, and the run continues as new before its history
+ * grows large.
+ */
+export async function runCdc(pipe: PipeRun, schemas: TableSchema[], from: BinlogPosition, changed: Record<string, string> = {}): Promise<PipeWorkflowResult> {
+  const tables = pipe.startCdc(schemas, from);
+  await reloadChanged(pipe, changed);
+  for (let batch = 0; ; batch++) {
+    if (pipe.drainTo && positionReached(pipe.position!, pipe.drainTo)) return { status: 'Dropped' };
+    const idle = pipe.tablesToAdd.length === 0 && pipe.jobs.length === 0 && !pipe.drainTo && allHandlersFinished();
+    if ((batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) && idle) {
+      return continueAsNew<(input: PipeWorkflowInput) => Promise<PipeWorkflowResult>>({ config: pipe.config, carryOver: pipe.carryOverState()! });
+    }
+    // Work asked for between batches goes first, paused or not.
+    const job = pipe.jobs.shift();
+    if (job) {
+      await job();
+      continue;
+    }
+    await pipe.controls.whilePaused(() => pipe.drainTo !== null || pipe.jobs.length > 0);
+    if (pipe.controls.paused && pipe.jobs.length > 0) continue;
+    if (pipe.tablesToAdd.length > 0 && !pipe.drainTo) {
+      const added = await addTables(pipe, tables.schemas);
+      tables.schemas = added.schemas;
+      await reloadChanged(pipe, added.changed);
+      continue;
+    }
+    const result = await pipe.controls.step(pipe.cdcStatus, () => pullBatch(pipe));
+    if (!result) continue;
+    pipe.position = result.position;
+    recordCdcBatch(pipe.view, result, new Date());
+    for (const [table, reason] of Object.entries(result.stopped ?? {})) await stopTarget(pipe, table, reason);
+    if (result.ddl) await followDdl(pipe, result.ddl);
+    const reload = [...(result.reload ?? []), ...(pipe.config.settings.schemaChanges.autoResync ? Object.keys(result.stopped ?? {}) : [])];
+    if (reload.length > 0) await reloadTables(pipe, [...new Set(reload)].filter((t) => tables.stopped[t]));
+  }
+}
+
+/**
+ * Tables whose definition changed under their load: what was loaded is not
+ * the table now, and the binlog before the change does not fit the new
+ * definition. Each stops and is loaded again, online, as of a position
+ * after the change.
+ */
+async function reloadChanged(pipe: PipeRun, changed: Record<string, string>): Promise<void> {
+  const names = Object.keys(changed);
+  if (names.length === 0) return;
+  for (const [table, reason] of Object.entries(changed)) pipe.tables!.stop(table, `${reason}; it is loaded again`, new Date());
+  await reloadTables(pipe, names);
+}
+
+/**
+ * A target the binlog showed cannot be followed exactly any more: a live
+ * table stops (the others go on); a resync's shadow ends, and the resync is
+ * told, so that it loads the table again from its new definition.
+ */
+async function stopTarget(pipe: PipeRun, table: string, reason: string): Promise<void> {
+  const tables = pipe.tables!;
+  const shadow = tables.shadowOf(table);
+  // (A shadow swapped in or ended since the batch began is no longer a target.)
+  if (!shadow) return tables.schemas.some((s) => s.table === table) ? tables.stop(table, reason, new Date()) : undefined;
+  tables.endShadow(shadow.table);
+  await getExternalWorkflowHandle(shadow.shadow.resync).signal(shadowStoppedSignal, { table: shadow.table, reason }).catch(() => undefined);
+}
+
+/**
+ * One batch. A pause, new tables, a drain or work between batches cancel the
+ * batch in flight; nothing it read is committed, so the next batch starts
+ * again from the same position (null is returned). A batch with a position
+ * to reach runs to it.
+ */
+async function pullBatch(pipe: PipeRun): Promise<PullChangesResult | null> {
+  const { config } = pipe;
+  let done = false;
+  const stopAt = pipe.stopAt;
+  const scope = new CancellationScope();
+  const pull = scope
+    .run(() =>
+      cdcActivities(config.settings.syncIntervalSeconds).pullChanges({
+        pipe: config.name,
+        source: config.source,
+        destinationDatabase: config.destination.database,
+        targets: pipe.tables!.targets(),
+        from: pipe.position!,
+        syncIntervalMs: config.settings.syncIntervalSeconds * 1000,
+        pullBatchSize: config.settings.pullBatchSize,
+        stopAt: stopAt ?? undefined,
+      }),
+    )
+    .finally(() => {
+      done = true;
+    });
+  // Awaited below, or dropped with a drop's cancellation.
+  pull.catch(() => undefined);
+  await condition(() => done || (!stopAt && pipe.interrupted) || (stopAt !== null && pipe.jobs.length > 0));
+  if (!done) scope.cancel();
+  try {
+    return await pull;
+  } catch (err) {
+    if (isCancellation(err) && (pipe.interrupted || pipe.jobs.length > 0)) return null;
+    throw err;
+  }
+}
+
+/**
+ * Loads newly added tables between two CDC batches, then CDC goes on from
+ * where it was, now with them. Their snapshot rows carry the version of the
+ * position recorded before their load, so replaying the binlog from the
+ * earlier CDC position over them is harmless.
+ */
+async function addTables(pipe: PipeRun, schemas: TableSchema[]): Promise<{ schemas: TableSchema[]; changed: Record<string, string> }> {
+  const adding = pipe.tablesToAdd;
+  for (const t of adding) pipe.view.tables[t.name] = emptyTableStats();
+  const prepared = await prepareAndLoad(pipe.controls, {
+    config: { ...pipe.config, tables: adding },
+    tableSuffix: '',
+    replaceTables: false,
+    loadId: uuid4(),
+    // Their binlog retention was checked (or waived) when they were accepted.
+    skipRetentionCheck: true,
+  });
+  pipe.config = parsePipeConfig({ ...pipe.config, tables: [...pipe.config.tables, ...adding] });
+  pipe.tablesToAdd = pipe.tablesToAdd.slice(adding.length);
+  return { schemas: [...schemas, ...prepared.schemas], changed: prepared.changed };
+}

@@ -1,0 +1,92 @@
+import { patched, uuid4 } from '@temporalio/workflow';
+import type { ResyncTableResult, ResyncWorkflowResult } from '../contract/workflow-io.js';
+import type { PipeConfig } from '../pipe/config.js';
+import { initialView, type BinlogPosition } from '../pipe/status.js';
+import { RESYNC_SUFFIX } from '../pipe/names.js';
+import type { TableSchema } from '../pipe/table-schema.js';
+import { PipeControls } from './controls.js';
+import { setupActivities, stepActivities, stopActivities } from './activity-options.js';
+import { prepareAndLoad } from './snapshot.js';
+
+/** Patch id: the pipe drains CDC to a recorded position before the load. */
+const DRAIN_BEFORE_RESYNC = 'drain-before-resync';
+
+
+/**
+ * An offline resync (the whole pipe):
+ * 1. stop the pipe at a safe point (it drains CDC to a recorded position P);
+ *    from here this workflow owns it and answers its status;
+ * 2. CREATE OR REPLACE `<table>_resync` from the new schema, as of P;
+ * 3. load them chunk by chunk (a crash resumes mid-chunk);
+ * 4. carry soft-deleted rows over, swap each pair atomically, drop the old;
+ * 5. start the pipe again, CDC from P.
+ */
+export async function offlineResync(config: PipeConfig): Promise<ResyncWorkflowResult> {
+  // Statistics start afresh, as for a new pipe.
+  const controls = new PipeControls(initialView(config, new Date()));
+  const results: Record<string, ResyncTableResult> = {};
+  const outcome = await controls.untilDropped(() => reloadAndSwap(controls, config, results));
+  return outcome === 'Dropped' ? { status: 'Dropped', tables: results } : outcome;
+}
+
+async function reloadAndSwap(controls: PipeControls, config: PipeConfig, results: Record<string, ResyncTableResult>): Promise<ResyncWorkflowResult> {
+  const drainTo = await stopPipe(controls, config);
+  const marker = `resync ${uuid4()}`;
+  const { schemas, position, changed } = await prepareAndLoad(controls, {
+    config,
+    tableSuffix: RESYNC_SUFFIX,
+    replaceTables: true,
+    loadId: marker,
+    comment: marker,
+    position: config.cdc ? drainTo : undefined,
+  });
+  controls.view.cdc.position = position;
+  // A table whose definition changed under the load keeps its old copy (stopped) until CDC loads it again.
+  const loaded = schemas.filter((s) => !changed[s.table]);
+  await controls.step('Resync', () => swapTables(controls, config.destination.database, loaded, marker, results));
+  if (!position) {
+    controls.setStatus('Completed');
+    return { status: 'Completed', tables: results };
+  }
+  controls.setStatus('Running');
+  await controls.step('Running', () => stepActivities.startPipe({ config, carryOver: { view: controls.view, schemas, position, paused: false, reload: changed } }));
+  return { status: 'Running', tables: results };
+}
+
+/**
+ * One position splits the work exactly: the old pipe applies every change up
+ * to it (so its tables hold every delete to carry over), the new tables are
+ * loaded as of it, and CDC resumes from it. Returns it (undefined for a
+ * resync started before drains existed, which records it later).
+ */
+async function stopPipe(controls: PipeControls, config: PipeConfig): Promise<BinlogPosition | undefined> {
+  const pipe = config.name;
+  if (!patched(DRAIN_BEFORE_RESYNC)) {
+    await controls.step('Setup', () => stopActivities.stopPipe({ pipe }));
+    return undefined;
+  }
+  const at = await controls.step('Setup', () => setupActivities.readSourcePosition(config));
+  await controls.step('Setup', () => stopActivities.stopPipe({ pipe, drainTo: at }));
+  return at;
+}
+
+/** Every table gets its soft deletes before any is swapped; then each pair is exchanged. */
+async function swapTables(
+  controls: PipeControls,
+  database: string,
+  schemas: TableSchema[],
+  marker: string,
+  results: Record<string, ResyncTableResult>,
+): Promise<void> {
+  const carried = new Map<string, number>();
+  for (const schema of schemas) {
+    carried.set(schema.table, await stepActivities.carrySoftDeletes({ database, schema, resyncSuffix: RESYNC_SUFFIX, marker }));
+  }
+  for (const schema of schemas) {
+    results[schema.table] = {
+      rows: controls.view.tables[schema.table]?.initialLoad.rowsLoaded ?? 0,
+      softDeletesCarried: carried.get(schema.table) ?? 0,
+      swap: await stepActivities.swapTable({ database, schema, resyncSuffix: RESYNC_SUFFIX, marker }),
+    };
+  }
+}

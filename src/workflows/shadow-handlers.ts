@@ -1,0 +1,108 @@
+import { setHandler } from '@temporalio/workflow';
+import {
+  beginShadowUpdate,
+  catchUpUpdate,
+  resyncEndedSignal,
+  resyncPhaseSignal,
+  shadowProgressSignal,
+  swapShadowsUpdate,
+  type ShadowStart,
+} from '../contract/messages.js';
+import type { SwapOutcome } from '../contract/workflow-io.js';
+import { parsePipeConfig, type TableConfig } from '../pipe/config.js';
+import { permanentFailure } from '../pipe/errors.js';
+import { RESYNC_SUFFIX } from '../pipe/names.js';
+import { resetStatistics } from '../pipe/status-updates.js';
+import { setupActivities, stepActivities } from './activity-options.js';
+import type { PipeRun } from './pipe-run.js';
+
+/**
+ * The pipe's side of an online resync. The pipe is the one CDC writer, so
+ * it creates each shadow between two batches (its start position is then
+ * the binlog's end, and the next batch writes it), waits for CDC to reach a
+ * position, and swaps the loaded shadows in between two batches, so that no
+ * change is written to only one of a table's two copies.
+ */
+export function registerShadowHandlers(pipe: PipeRun): void {
+  setHandler(beginShadowUpdate, (request) => beginShadow(pipe, request));
+  setHandler(catchUpUpdate, ({ position }) => pipe.reach(position));
+  setHandler(swapShadowsUpdate, ({ resync, tables }) => swapShadows(pipe, resync, tables));
+  setHandler(shadowProgressSignal, ({ resync, table, load }) => {
+    const stats = pipe.view.tables[table];
+    if (stats && pipe.tables?.shadows[table]?.resync === resync) stats.initialLoad = load;
+  });
+  // Only a whole-pipe resync sends its steps: they are the pipe's status meanwhile.
+  setHandler(resyncPhaseSignal, ({ resync, phase, error }) => {
+    if (phase === null) return endResync(pipe, resync);
+    if (!pipe.view.resyncs?.[resync]) {
+      // The original pipe's statistics are cleared, as for a new pipe.
+      resetStatistics(pipe.view);
+      (pipe.view.resyncs ??= {})[resync] = { tables: [], whole: true };
+    }
+    pipe.resyncPhase = phase;
+    if (error) pipe.view.lastError = error;
+    if (pipe.view.status !== 'Failed' && pipe.view.status !== 'Paused') pipe.controls.setStatus(phase);
+  });
+  setHandler(resyncEndedSignal, ({ resync }) => endResync(pipe, resync));
+}
+
+async function beginShadow(pipe: PipeRun, request: { resync: string; table: TableConfig; marker: string; whole: boolean }): Promise<ShadowStart> {
+  const { resync, table, marker, whole } = request;
+  const tables = pipe.tables;
+  if (!tables) throw permanentFailure(`pipe ${pipe.config.name} is not following the binlog yet (status ${pipe.view.status}): resync it once it is Running`);
+  const current = tables.shadows[table.name];
+  if (current?.resync === resync && current.marker === marker) return { position: current.from, schema: current.schema };
+  // (The same resync starting a table again replaces its shadow.)
+  if (current && current.resync !== resync) throw permanentFailure(`table "${table.name}" is already being resynced (${current.resync})`);
+  if (!pipe.config.tables.some((t) => t.name === table.name)) throw permanentFailure(`pipe ${pipe.config.name} has no table "${table.name}"`);
+  return pipe.atBoundary(async () => {
+    const start = await setupActivities.prepareShadow({ config: { ...pipe.config, tables: [table] }, marker });
+    tables.beginShadow(table.name, { resync, marker, schema: start.schema, from: start.position, state: 'Loading', config: table });
+    const entry = ((pipe.view.resyncs ??= {})[resync] ??= { tables: [], whole });
+    if (!entry.tables.includes(table.name)) entry.tables.push(table.name);
+    return start;
+  });
+}
+
+async function swapShadows(pipe: PipeRun, resync: string, names: string[]): Promise<Record<string, SwapOutcome | 'ended'>> {
+  const tables = pipe.tables;
+  if (!tables) throw permanentFailure(`pipe ${pipe.config.name} is not following the binlog`);
+  return pipe.atBoundary(async () => {
+    const outcomes: Record<string, SwapOutcome | 'ended'> = {};
+    for (const name of names) {
+      const shadow = tables.shadows[name];
+      if (!shadow || shadow.resync !== resync) {
+        // A retried request finds the table swapped; otherwise its shadow was ended.
+        outcomes[name] = pipe.swappedBy.get(name) === resync ? 'already-swapped' : 'ended';
+        continue;
+      }
+      shadow.state = 'Swapping';
+      tables.refresh(name);
+      const table = { database: pipe.config.destination.database, schema: shadow.schema, resyncSuffix: RESYNC_SUFFIX, marker: shadow.marker };
+      try {
+        outcomes[name] = await stepActivities.swapTable(table);
+      } catch (err) {
+        shadow.state = 'Loading';
+        tables.refresh(name);
+        throw err;
+      }
+      tables.swapped(name);
+      pipe.swappedBy.set(name, resync);
+      // The resync's table configuration (a new ORDER BY) is the pipe's from now on.
+      pipe.config = parsePipeConfig({ ...pipe.config, tables: pipe.config.tables.map((t) => (t.name === name ? shadow.config : t)) });
+    }
+    return outcomes;
+  });
+}
+
+function endResync(pipe: PipeRun, resync: string): void {
+  for (const [table, shadow] of Object.entries(pipe.tables?.shadows ?? {})) {
+    if (shadow.resync === resync) pipe.tables?.endShadow(table);
+  }
+  const whole = pipe.view.resyncs?.[resync]?.whole;
+  delete pipe.view.resyncs?.[resync];
+  if (whole && pipe.resyncPhase !== null) {
+    pipe.resyncPhase = null;
+    if (pipe.view.status !== 'Failed' && pipe.view.status !== 'Paused') pipe.controls.setStatus('Running');
+  }
+}
