@@ -2,6 +2,8 @@ import { positionReached } from '../../src/pipe/version.js';
 import type { ChangeWriter, Committed } from './change-writer.js';
 import type { BenchContext, SectionWorker } from './context.js';
 import { count, perSecond, seconds } from './output.js';
+import { formatCpu, type CpuUse } from './process-cpu.js';
+import { statusTime } from './pipe-load.js';
 
 export interface OnlineResyncResult {
   /** From the request until the pipe was Running again. */
@@ -11,6 +13,9 @@ export interface OnlineResyncResult {
   maxLagSeconds: { main: number; side: number };
   markers: number;
   changesPerSecond: number;
+  /** Setup (shadows created), Snapshot (their load), Resync (carry and swap), as the pipe's status showed them. */
+  phases: { setupMs: number; snapshotMs: number; swapMs: number };
+  cpu: CpuUse;
 }
 
 const TICK_MS = 100;
@@ -70,11 +75,15 @@ export async function measureOnlineResync(
   })();
   // A few seconds of writing first, so the lag before the resync is known.
   await new Promise((r) => setTimeout(r, 3_000));
+  const cpu = ctx.cpu(sw.worker);
   const requestedAt = Date.now();
   await sw.client.resync(pipe);
   await sw.client.waitForResync(pipe, 30 * 60_000);
   const ms = Date.now() - requestedAt;
+  const cpuUse = cpu();
   const view = await sw.client.status(pipe);
+  const snapshotAt = statusTime(view, 'Snapshot') ?? requestedAt;
+  const resyncAt = statusTime(view, 'Resync') ?? snapshotAt;
   await new Promise((r) => setTimeout(r, 3_000));
   writing = false;
   const writtenMs = await writer;
@@ -86,9 +95,13 @@ export async function measureOnlineResync(
     maxLagSeconds: { main: max(lags.main), side: max(lags.side) },
     markers: lags.main.length + lags.side.length,
     changesPerSecond: (changes * 1000) / writtenMs,
+    phases: { setupMs: snapshotAt - requestedAt, snapshotMs: resyncAt - snapshotAt, swapMs: requestedAt + ms - resyncAt },
+    cpu: cpuUse,
   };
   ctx.out.result(
-    `online resync: ${count(result.rows)} rows, request → Running ${seconds(ms)} under a writer of ${perSecond(result.changesPerSecond)}; ` +
+    `online resync: ${count(result.rows)} rows, request → Running ${seconds(ms)} ` +
+      `(Setup ${seconds(result.phases.setupMs)}, Snapshot ${seconds(result.phases.snapshotMs)}, swap ${seconds(result.phases.swapMs)}) under a writer of ${perSecond(result.changesPerSecond)}; ` +
+      `CPU ${formatCpu(cpuUse)}; ` +
       `CDC lag meanwhile max ${result.maxLagSeconds.main.toFixed(2)} s (main table), ${result.maxLagSeconds.side.toFixed(2)} s (side table), ${result.markers} markers`,
   );
   return result;
