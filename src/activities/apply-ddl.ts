@@ -28,6 +28,8 @@ export function applyDdlActivity(deps: ActivityDeps) {
     }
     const ops = parseAlterTable(ddl.statement) ?? [];
     const { columns } = await withSource(deps.source, config.source, (conn) => readSourceColumns(conn, config.source.database, schema.table));
+    // Renamed away or dropped since (a later statement the pipe has not reached yet).
+    if (columns.length === 0) return { needsResync: 'the table is gone at the source' };
     const plan = planSchemaChange(schema, ops, columns, { dropColumns: config.settings.schemaChanges.dropColumns });
     if ('needsResync' in plan) return plan;
     crashPoint('ddl-planned');

@@ -3,7 +3,7 @@ import type { ShadowStart } from '../contract/messages.js';
 import type { PipeConfig } from '../pipe/config.js';
 import type { BinlogPosition } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
-import { startPosition } from '../mysql/binlog-position.js';
+import { readBinlogPosition, startPosition } from '../mysql/binlog-position.js';
 import { createDatabaseSql, createTableSql } from '../clickhouse/table-ddl.js';
 import type { ActivityDeps } from './deps.js';
 import { checkSource, withCheckedSource } from './source-check.js';
@@ -27,6 +27,8 @@ export function preparePipeActivity(deps: ActivityDeps) {
     const database = config.destination.database;
     return withCheckedSource(deps, config, async (conn) => {
       const schemas = await checkSource(conn, config);
+      // Given a position from before the schemas were read (a drained resync), the load takes a later one as its version.
+      const schemaAt = config.cdc && input.position ? await readBinlogPosition(conn) : null;
       await refuseServerIdConflict(deps, config);
       // A load that stops CDC meanwhile must not outlive the binlog (a resync checked before it stopped the pipe).
       if (config.cdc && !input.replaceTables && !input.skipRetentionCheck) await refuseShortRetention(conn, config);
@@ -45,7 +47,7 @@ export function preparePipeActivity(deps: ActivityDeps) {
       }
       const position = config.cdc ? (input.position ?? (await startPosition(conn))) : null;
       crashPoint('setup');
-      return { schemas, position, ...(replacing.length ? { replacing } : {}) };
+      return { schemas, position, schemaAt: schemaAt ?? position, ...(replacing.length ? { replacing } : {}) };
     });
   };
 }

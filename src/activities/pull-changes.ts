@@ -119,7 +119,9 @@ export function pullChangesActivity(deps: ActivityDeps) {
           if (item.reload) reload.push(item.table);
           batch.stop(item.table);
         } else if (item?.kind === 'ddl') {
+          // Returned with its commit, never before it (a batch ending before it would read it again).
           ddl = item;
+          uncommitted++;
         }
         const full = batch.size >= input.pullBatchSize || batch.chars >= MAX_BATCH_CHARS;
         // A drain does not stop at the interval: it must reach its position.

@@ -1,3 +1,4 @@
+import { quoteChString } from '../clickhouse/quote.js';
 import type { LoadChunkInput, LoadChunkResult } from '../contract/activity-io.js';
 import { withSource } from '../mysql/source-connector.js';
 import { pullableChunkRows } from '../mysql/pull-checks.js';
@@ -40,7 +41,7 @@ export async function pullChunk(deps: ActivityDeps, input: LoadChunkInput): Prom
     } catch (err) {
       // The statement holds the password: pass on the message only, scrubbed.
       const message = err instanceof Error ? err.message : String(err);
-      throw new Error(`pulling chunk ${chunk.index} of ${schema.table} into ClickHouse failed: ${password ? message.replaceAll(password, '***') : message}`);
+      throw new Error(`pulling chunk ${chunk.index} of ${schema.table} into ClickHouse failed: ${password ? message.replaceAll(password, '***').replaceAll(quoteChString(password).slice(1, -1), '***') : message}`);
     }
     // ClickHouse converts what it reads without a word: a change during the pull discards the chunk's table load.
     await withSource(deps.source, source, (conn) => assertDefinitionUnchanged(conn, source.database, schema));

@@ -32,6 +32,12 @@ export interface PreparePipeResult {
   /** Where CDC starts after the load: recorded before any row is read. */
   position: BinlogPosition | null;
   /**
+   * The binlog's end once the schemas were read, before any row is read: the
+   * snapshot's version, and what CDC ignores DDL before (the schemas have it).
+   * The same as `position` unless a position to start from was given.
+   */
+  schemaAt?: BinlogPosition | null;
+  /**
    * Tables whose destination already held rows (left by an earlier pipe of
    * this name): loaded into `<table>_resync`, to be swapped in after the load.
    */
@@ -95,6 +101,8 @@ export interface CdcTarget {
   schema: TableSchema;
   /** A resync's shadow: written only with changes past `from`, and stopped by any change of the source table's definition. */
   shadowFrom?: BinlogPosition;
+  /** The table's schema was read at this position: statements and row shapes up to it are in the schema already. */
+  schemaFrom?: BinlogPosition;
 }
 
 export interface PullChangesInput {

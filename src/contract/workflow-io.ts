@@ -37,6 +37,8 @@ export interface PipeCarryOver {
   resyncPhase?: PipeStatus | null;
   /** Tables whose definition changed under an offline resync's load, with what changed: CDC loads them again, online. */
   reload?: Record<string, string>;
+  /** Tables whose schema was read after CDC's position, and where (CDC skips their earlier DDL). */
+  schemaFrom?: Record<string, BinlogPosition>;
 }
 
 export interface PipeWorkflowInput {

@@ -7,13 +7,17 @@ import { tokenize } from './statement-tables.js';
  * the source's own definition gives them (see schema-change.ts).
  */
 export type AlterOp =
-  | { op: 'add'; column: string; first?: boolean; after?: string }
+  /** `default`: what the clause gave the rows already there (absent: no DEFAULT clause). */
+  | { op: 'add'; column: string; first?: boolean; after?: string; default?: ClauseDefault }
   | { op: 'drop'; column: string }
   | { op: 'rename'; from: string; to: string }
   | { op: 'modify'; column: string; to: string; first?: boolean; after?: string }
   | { op: 'primary-key' }
   /** Rows keep their values: indexes, options, defaults, comments. */
   | { op: 'none' };
+
+/** A DEFAULT clause: a literal's text (strings unquoted), NULL, or anything else (an expression). */
+export type ClauseDefault = { literal: string } | { null: true } | { expression: true };
 
 type Token = ReturnType<typeof tokenize>[number];
 
@@ -43,6 +47,34 @@ function position(c: Token[]): { first?: boolean; after?: string } {
   return word(c[i]) === 'FIRST' ? { first: true } : { after: name(c[i + 1]) ?? undefined };
 }
 
+/** The DEFAULT of a column definition, read from its tokens (top level only). */
+function clauseDefault(c: Token[]): ClauseDefault | undefined {
+  let depth = 0;
+  for (let i = 0; i < c.length; i++) {
+    if (c[i]!.text === '(') depth++;
+    else if (c[i]!.text === ')') depth--;
+    if (depth !== 0 || word(c[i]) !== 'DEFAULT') continue;
+    const [a, b] = [c[i + 1], c[i + 2]];
+    const ends = (t: Token | undefined) => !t || t.text === ',' || t.text === ')' || (t.kind === 'word' && /^[A-Z_]+$/i.test(t.text) && !/^\d/.test(t.text));
+    if (word(a) === 'NULL' && ends(b)) return { null: true };
+    if (a?.kind === 'string' && a.text.startsWith("'") && ends(b)) return { literal: unquote(a.text) };
+    // A number: the lexer splits "-1.5" into "-", "1", ".", "5".
+    let j = i + 1;
+    let text = '';
+    if (c[j]?.text === '-') text += c[j++]!.text;
+    if (c[j]?.kind === 'word' && /^\d/.test(c[j]!.text)) text += c[j++]!.text;
+    if (c[j]?.text === '.' && c[j + 1]?.kind === 'word' && /^\d/.test(c[j + 1]!.text)) text += c[j++]!.text + c[j++]!.text;
+    if (/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(text) && ends(c[j])) return { literal: text };
+    return { expression: true };
+  }
+  return undefined;
+}
+
+/** A single-quoted SQL string's value ('' and backslash escapes). */
+function unquote(text: string): string {
+  return text.slice(1, -1).replace(/''|\\(.)/g, (m, ch: string | undefined) => (m === "''" ? "'" : ({ n: '\n', t: '\t', r: '\r', '0': '\0' } as Record<string, string>)[ch!] ?? ch!));
+}
+
 /** Skips IF EXISTS / IF NOT EXISTS. */
 function skipIf(c: Token[], k: number): number {
   if (word(c[k]) !== 'IF') return k;
@@ -57,21 +89,25 @@ function parseClause(c: Token[]): AlterOp[] {
     let k = skipIf(c, word(c[1]) === 'COLUMN' ? 2 : 1);
     if (c[k]?.text === '(') {
       // ADD COLUMN (a INT, b INT): each definition starts after "(" or a top-level ",".
-      const adds: AlterOp[] = [];
+      const definitions: Token[][] = [[]];
       let depth = 0;
-      let expectName = true;
       for (k++; k < c.length; k++) {
         const t = c[k]!;
         if (t.text === '(') depth++;
         else if (t.text === ')') depth--;
         if (depth < 0) break;
-        if (expectName && depth === 0 && name(t)) adds.push({ op: 'add', column: name(t)! });
-        expectName = depth === 0 && t.text === ',';
+        if (depth === 0 && t.text === ',') definitions.push([]);
+        else definitions[definitions.length - 1]!.push(t);
       }
-      return adds;
+      return definitions.flatMap((d): AlterOp[] => {
+        const column = name(d[0]);
+        const dflt = clauseDefault(d);
+        return column && !NOT_COLUMNS.has(word(d[0])) ? [{ op: 'add', column, ...(dflt ? { default: dflt } : {}) }] : [];
+      });
     }
     const column = name(c[k]);
-    return column ? [{ op: 'add', column, ...position(c) }] : [{ op: 'none' }];
+    const dflt = clauseDefault(c.slice(k + 1));
+    return column ? [{ op: 'add', column, ...position(c), ...(dflt ? { default: dflt } : {}) }] : [{ op: 'none' }];
   }
   if (w0 === 'DROP') {
     if (word(c[1]) === 'PRIMARY') return [{ op: 'primary-key' }];
@@ -106,5 +142,7 @@ export function parseAlterTable(sql: string): AlterOp[] | null {
   // The table's name: `t`, or `db`.`t`, after an optional IF EXISTS.
   let start = skipIf(t, k + 1) + 1;
   if (t[start]?.text === '.') start += 2;
+  if (word(t[start]) === 'WAIT') start += 2;
+  else if (word(t[start]) === 'NOWAIT') start += 1;
   return clauses(t.slice(start)).flatMap(parseClause);
 }

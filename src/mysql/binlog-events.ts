@@ -144,6 +144,11 @@ export class BinlogEvents {
     );
   }
 
+  /** Whether an event ending at `end` lies past the point where the target's schema was read (earlier ones are in it; their rows lose to the snapshot's version). */
+  private pastSchema(t: CdcTarget, end: number): boolean {
+    return !t.schemaFrom || versionAt(this.file, end) > versionAt(t.schemaFrom.file, t.schemaFrom.pos);
+  }
+
   private onQuery(sql: string, schema: string, end: number): void {
     const xa = parseXaStatement(sql);
     if (xa?.verb === 'START' || xa?.verb === 'BEGIN') {
@@ -162,7 +167,7 @@ export class BinlogEvents {
     if (xa) return;
     for (const touch of touchedTables(sql, schema, this.database, new Set(this.targets.keys()))) {
       const truncate = /^\s*TRUNCATE\b/i.test(sql);
-      for (const target of this.live(touch.table, end)) {
+      for (const target of this.live(touch.table, end).filter((t) => this.pastSchema(t, end))) {
         // A resync's shadow was created with the definition of its start: any change of it restarts its load.
         if (target.shadowFrom) {
           this.stop(target, `the table's definition changed during its resync (${touch.summary})`, end);
@@ -188,7 +193,7 @@ export class BinlogEvents {
       nullable: c.IS_NULLABLE === undefined ? undefined : c.IS_NULLABLE === 'YES',
     }));
     const pk = (e.primaryKey as number[] | undefined)?.map((i) => columns[i]?.name ?? `#${i}`);
-    for (const target of targets) {
+    for (const target of targets.filter((t) => this.pastSchema(t, end))) {
       const problem = tableMapProblem(target.schema, columns, pk, Boolean(target.shadowFrom));
       if (problem) this.stop(target, `schema change needs a resync of table "${target.source}": ${problem}`, end);
     }

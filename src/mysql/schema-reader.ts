@@ -45,6 +45,7 @@ export async function readSourceColumns(
       name: r.name,
       dataType: String(r.dataType).toLowerCase(),
       columnType: String(r.columnType).toLowerCase(),
+      rawColumnType: String(r.columnType),
       nullable: r.isNullable === 'YES',
       numericPrecision: r.numericPrecision === null ? null : Number(r.numericPrecision),
       numericScale: r.numericScale === null ? null : Number(r.numericScale),

@@ -68,7 +68,8 @@ export function tokenize(sql: string): Token[] {
       tokens.push({ kind: 'ident', text });
     } else if (c === "'" || c === '"') {
       let j = i + 1;
-      while (j < sql.length && sql[j] !== c) j += sql[j] === '\\' ? 2 : 1;
+      // A quote doubled inside ('it''s') does not end the string.
+      while (j < sql.length && (sql[j] !== c || sql[j + 1] === c)) j += sql[j] === '\\' || sql[j] === c ? 2 : 1;
       tokens.push({ kind: 'string', text: sql.slice(i, j + 1) });
       i = j + 1;
     } else if (/[A-Za-z0-9_$\u0080-\uffff]/.test(c)) {
@@ -158,7 +159,11 @@ export function touchedTables(sql: string, schema: string, database: string, tab
     if (k < 0 || k > 3) return [];
     const target = nameAt(words[k + 1] === 'IF' ? k + 3 : k + 1);
     const table = ours(target);
-    const rest = words.slice(target?.next ?? k + 2);
+    // MariaDB's WAIT n / NOWAIT sit between the name and the clauses.
+    let from = target?.next ?? k + 2;
+    if (words[from] === 'WAIT') from += 2;
+    else if (words[from] === 'NOWAIT') from += 1;
+    const rest = words.slice(from);
     const has = (...seq: string[]) => rest.some((_, i) => seq.every((w, j) => rest[i + j] === w));
     const out: StatementTouch[] = [];
     if (has('EXCHANGE', 'PARTITION')) {
@@ -171,9 +176,11 @@ export function touchedTables(sql: string, schema: string, database: string, tab
       if (w > k) out.push(...touch(ours(nameAt(w + 1)), 'table-replaced'));
     }
     if (!table) return out;
-    if (has('RENAME', 'TO') || has('RENAME', 'AS') || (rest[0] === 'RENAME' && rest[1] !== 'COLUMN' && rest[1] !== 'INDEX' && rest[1] !== 'KEY')) {
-      return [...out, ...touch(table, 'table-replaced')];
-    }
+    // RENAME [TO|AS] new as any clause (not RENAME COLUMN/INDEX/KEY).
+    const renamed = rest.some((w, i) => w === 'RENAME' && (i === 0 || t[from + i - 1]?.text === ',') && !['COLUMN', 'INDEX', 'KEY'].includes(rest[i + 1] ?? ''));
+    if (renamed) return [...out, ...touch(table, 'table-replaced')];
+    // ALTER IGNORE TABLE … ADD UNIQUE deletes duplicate rows without row events.
+    if (words.slice(1, k).includes('IGNORE')) return [...out, ...touch(table, 'rows-replaced')];
     const replacing = ['TRUNCATE PARTITION', 'DROP PARTITION', 'EXCHANGE PARTITION', 'IMPORT TABLESPACE', 'IMPORT PARTITION', 'CONVERT PARTITION', 'CONVERT TABLE'];
     if (replacing.some((p) => has(...p.split(' ')))) return [...out, ...touch(table, 'rows-replaced')];
     return [...out, ...touch(table, 'altered')];

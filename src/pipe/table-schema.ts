@@ -41,6 +41,8 @@ export interface TableSchema {
   orderBy: string[];
   /** Source columns left out by the configuration (absent in schemas read by older versions). */
   excludedColumns?: string[];
+  /** Columns dropped at the source that ClickHouse keeps (`schemaChanges.dropColumns: keep`). */
+  droppedAtSource?: string[];
   /** The source table's primary key when the schema was read (absent in older versions). */
   sourcePrimaryKey?: string[];
 }

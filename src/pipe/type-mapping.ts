@@ -7,6 +7,8 @@ export interface SourceColumn {
   dataType: string;
   /** COLUMN_TYPE, lower case: "int(10) unsigned", "decimal(12,2)", ... */
   columnType: string;
+  /** COLUMN_TYPE as the server wrote it (ENUM labels keep their case), when read. */
+  rawColumnType?: string;
   nullable: boolean;
   numericPrecision: number | null;
   numericScale: number | null;

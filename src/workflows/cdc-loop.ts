@@ -57,6 +57,7 @@ export async function runCdc(pipe: PipeRun, schemas: TableSchema[], from: Binlog
     const result = await pipe.controls.step(pipe.cdcStatus, () => pullBatch(pipe));
     if (!result) continue;
     pipe.position = result.position;
+    tables.committed(result.position);
     recordCdcBatch(pipe.view, result, new Date());
     for (const [table, reason] of Object.entries(result.stopped ?? {})) await stopTarget(pipe, table, reason);
     if (result.ddl) await followDdl(pipe, result.ddl);
@@ -148,6 +149,8 @@ async function addTables(pipe: PipeRun, schemas: TableSchema[]): Promise<{ schem
     // Their binlog retention was checked (or waived) when they were accepted.
     skipRetentionCheck: true,
   });
+  // CDC goes on from before their schemas were read: their earlier DDL is in those schemas.
+  pipe.tables!.schemasReadAt(prepared.schemas.map((s) => s.table), prepared.schemaAt);
   pipe.config = parsePipeConfig({ ...pipe.config, tables: [...pipe.config.tables, ...adding] });
   pipe.tablesToAdd = pipe.tablesToAdd.slice(adding.length);
   return { schemas: [...schemas, ...prepared.schemas], changed: prepared.changed };

@@ -32,7 +32,7 @@ export async function offlineResync(config: PipeConfig): Promise<ResyncWorkflowR
 async function reloadAndSwap(controls: PipeControls, config: PipeConfig, results: Record<string, ResyncTableResult>): Promise<ResyncWorkflowResult> {
   const drainTo = await stopPipe(controls, config);
   const marker = `resync ${uuid4()}`;
-  const { schemas, position, changed } = await prepareAndLoad(controls, {
+  const { schemas, position, schemaAt, changed } = await prepareAndLoad(controls, {
     config,
     tableSuffix: RESYNC_SUFFIX,
     replaceTables: true,
@@ -49,7 +49,7 @@ async function reloadAndSwap(controls: PipeControls, config: PipeConfig, results
     return { status: 'Completed', tables: results };
   }
   controls.setStatus('Running');
-  await controls.step('Running', () => stepActivities.startPipe({ config, carryOver: { view: controls.view, schemas, position, paused: false, reload: changed } }));
+  await controls.step('Running', () => stepActivities.startPipe({ config, carryOver: { view: controls.view, schemas, position, paused: false, reload: changed, ...schemasReadAt(schemas, schemaAt) } }));
   return { status: 'Running', tables: results };
 }
 
@@ -89,4 +89,9 @@ async function swapTables(
       swap: await stepActivities.swapTable({ database, schema, resyncSuffix: RESYNC_SUFFIX, marker }),
     };
   }
+}
+
+/** CDC restarts from before the schemas were read: their earlier DDL is in them already. */
+function schemasReadAt(schemas: TableSchema[], at: BinlogPosition | null | undefined): { schemaFrom?: Record<string, BinlogPosition> } {
+  return at ? { schemaFrom: Object.fromEntries(schemas.map((s) => [s.table, at])) } : {};
 }

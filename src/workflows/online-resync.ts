@@ -102,7 +102,7 @@ async function loadShadow(job: ResyncJob, table: TableConfig): Promise<void> {
     const stats = (controls.view.tables[table.name] = emptyTableStats());
     let reported = 0;
     const report = async () => {
-      const now = Date.now();
+      const now = new Date().getTime();
       if (!stats.initialLoad.done && now - reported < PROGRESS_EVERY_MS) return;
       reported = now;
       await pipe.signal(shadowProgressSignal, { resync, table: table.name, load: stats.initialLoad });

@@ -1,7 +1,8 @@
 import type { CdcTarget } from '../contract/activity-io.js';
 import type { PipeCarryOver, Shadow } from '../contract/workflow-io.js';
 import { RESYNC_SUFFIX } from '../pipe/names.js';
-import { emptyTableStats, type PipeStatusView, type TableState } from '../pipe/status.js';
+import { emptyTableStats, type BinlogPosition, type PipeStatusView, type TableState } from '../pipe/status.js';
+import { positionReached } from '../pipe/version.js';
 import { recordError } from '../pipe/status-updates.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 
@@ -15,13 +16,16 @@ import type { TableSchema } from '../pipe/table-schema.js';
 export class PipeTables {
   readonly stopped: Record<string, string>;
   readonly shadows: Record<string, Shadow>;
+  /** Where each table's schema was read, while CDC is still before it. */
+  readonly schemaFrom: Record<string, BinlogPosition>;
 
   constructor(
     public schemas: TableSchema[],
     private readonly view: PipeStatusView,
-    carried: Pick<PipeCarryOver, 'stopped' | 'shadows'> = {},
+    carried: Pick<PipeCarryOver, 'stopped' | 'shadows' | 'schemaFrom'> = {},
   ) {
     this.shadows = { ...carried.shadows };
+    this.schemaFrom = { ...carried.schemaFrom };
     // Views carried by versions without `stopped` kept the state in the view.
     this.stopped = carried.stopped ?? Object.fromEntries(
       Object.entries(view.tables).filter(([, t]) => t.state === 'NeedsResync').map(([name, t]) => [name, t.reason ?? 'stopped']),
@@ -30,7 +34,9 @@ export class PipeTables {
 
   /** Where the next CDC batch writes: live tables not stopped, and shadows. */
   targets(): CdcTarget[] {
-    const live = this.schemas.filter((s) => !this.stopped[s.table]).map((schema) => ({ source: schema.table, table: schema.table, schema }));
+    const live = this.schemas
+      .filter((s) => !this.stopped[s.table])
+      .map((schema) => ({ source: schema.table, table: schema.table, schema, ...(this.schemaFrom[schema.table] ? { schemaFrom: this.schemaFrom[schema.table] } : {}) }));
     const shadows = Object.entries(this.shadows).map(([source, s]) => ({ source, table: source + RESYNC_SUFFIX, schema: s.schema, shadowFrom: s.from }));
     return [...live, ...shadows];
   }
@@ -41,6 +47,16 @@ export class PipeTables {
     this.stopped[table] = reason;
     recordError(this.view, `table "${table}" stopped: ${reason}`, at);
     this.refresh(table);
+  }
+
+  /** These tables' schemas were read at `at`, which CDC may not have reached yet. */
+  schemasReadAt(tables: string[], at: BinlogPosition | null | undefined): void {
+    if (at) for (const t of tables) this.schemaFrom[t] = at;
+  }
+
+  /** CDC committed up to `position`: the schemas read before it need no more care. */
+  committed(position: BinlogPosition): void {
+    for (const [t, at] of Object.entries(this.schemaFrom)) if (positionReached(position, at)) delete this.schemaFrom[t];
   }
 
   /** The live table's schema after a change the pipe followed. */
@@ -88,7 +104,7 @@ export class PipeTables {
     else delete t.reason;
   }
 
-  carryOver(): Pick<PipeCarryOver, 'stopped' | 'shadows'> {
-    return { stopped: this.stopped, shadows: this.shadows };
+  carryOver(): Pick<PipeCarryOver, 'stopped' | 'shadows' | 'schemaFrom'> {
+    return { stopped: this.stopped, shadows: this.shadows, ...(Object.keys(this.schemaFrom).length ? { schemaFrom: this.schemaFrom } : {}) };
   }
 }

@@ -154,7 +154,7 @@ export async function prepareAndLoad(controls: PipeControls, job: PrepareAndLoad
       loadTables({
         config,
         schemas: prepared.schemas,
-        version: prepared.position ? snapshotVersion(prepared.position) : 0,
+        version: prepared.schemaAt ? snapshotVersion(prepared.schemaAt) : prepared.position ? snapshotVersion(prepared.position) : 0,
         loadId,
         target: (table) => table + (replacing.has(table) ? RESYNC_SUFFIX : tableSuffix),
         stats: controls.view.tables,

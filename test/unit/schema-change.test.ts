@@ -43,8 +43,12 @@ test('ALTER TABLE clauses: adds with positions, drops, renames, changes, keys; o
   ]);
   assert.deepEqual(parseAlterTable('alter table t add column (x int, y decimal(6,2) default 1.5)'), [
     { op: 'add', column: 'x' },
-    { op: 'add', column: 'y' },
+    { op: 'add', column: 'y', default: { literal: '1.5' } },
   ]);
+  assert.deepEqual(
+    parseAlterTable("ALTER TABLE t NOWAIT ADD a VARCHAR(9) NOT NULL DEFAULT 'it''s' AFTER v, ADD b INT DEFAULT NULL, ADD c INT DEFAULT -3, ADD d TIMESTAMP DEFAULT CURRENT_TIMESTAMP")!.map((o) => ('default' in o ? o.default : null)),
+    [{ literal: "it's" }, { null: true }, { literal: '-3' }, { expression: true }],
+  );
   assert.deepEqual(parseAlterTable('ALTER TABLE t DROP COLUMN owner, DROP INDEX i, RENAME COLUMN v TO w, CHANGE d amount DECIMAL(8,2), MODIFY e INT'), [
     { op: 'drop', column: 'owner' },
     { op: 'none' },
@@ -108,4 +112,51 @@ test('a plan: columns added where the source put them, renamed, kept or dropped;
 
   const stamped = planSchemaChange(schema, parseAlterTable('ALTER TABLE t ADD COLUMN at TIMESTAMP DEFAULT CURRENT_TIMESTAMP')!, now(col('at', 'timestamp', { defaultValue: 'current_timestamp()' })), { dropColumns: 'keep' });
   assert.ok('needsResync' in stamped && stamped.reload, 'reloaded: ClickHouse cannot give old rows the time of the ALTER');
+});
+
+test('a statement read twice, names in another case, excluded columns, renames onto a name in use', () => {
+  const opts = { dropColumns: 'keep' } as const;
+  // The same ADD read again (or ADD … IF NOT EXISTS): nothing to do.
+  const withW = { ...schema, columns: [...schema.columns, { name: 'w', sourceType: 'int(11)', clickhouseType: 'Int32', kind: 'int', nullable: true }] } as TableSchema;
+  const again = planSchemaChange(withW, parseAlterTable('ALTER TABLE t ADD COLUMN IF NOT EXISTS w INT')!, now(col('w', 'int(11)')), opts);
+  assert.ok('schema' in again && again.ddl.length === 0);
+  // Added again after a drop ClickHouse kept: reloaded.
+  const kept = planSchemaChange(schema, parseAlterTable('ALTER TABLE t DROP COLUMN owner')!, now().slice(0, 2), opts);
+  assert.ok('schema' in kept);
+  assert.deepEqual(kept.schema.droppedAtSource, ['owner']);
+  const readded = planSchemaChange(kept.schema, parseAlterTable('ALTER TABLE t ADD COLUMN owner VARCHAR(10)')!, now(), opts);
+  assert.ok('needsResync' in readded && readded.reload);
+  // MySQL names are case-insensitive.
+  const upper = planSchemaChange(schema, parseAlterTable('ALTER TABLE t MODIFY OWNER VARCHAR(5)')!, [...now().slice(0, 2), col('owner', 'varchar(5)')], opts);
+  assert.match(JSON.stringify(upper), /column \\"owner\\" is now varchar\(5\)/, 'a shorter VARCHAR truncates at the source');
+  const wider = planSchemaChange(schema, parseAlterTable('ALTER TABLE t MODIFY OWNER VARCHAR(50)')!, [...now().slice(0, 2), col('owner', 'varchar(50)')], opts);
+  assert.ok('schema' in wider && wider.schema.columns[2]?.sourceType === 'varchar(50)');
+  // CHAR drops trailing spaces, BINARY pads: the values change at the source.
+  assert.ok('needsResync' in planSchemaChange(schema, parseAlterTable('ALTER TABLE t MODIFY owner CHAR(10)')!, [...now().slice(0, 2), col('owner', 'char(10)')], opts));
+  // A column excluded by the configuration stays excluded when dropped and added again.
+  const excl = { ...schema, excludedColumns: ['ssn'] } as TableSchema;
+  const gone = planSchemaChange(excl, parseAlterTable('ALTER TABLE t DROP COLUMN ssn')!, now(), opts);
+  assert.ok('schema' in gone);
+  const back = planSchemaChange(gone.schema, parseAlterTable('ALTER TABLE t ADD COLUMN ssn VARCHAR(11)')!, now(col('ssn', 'varchar(11)')), opts);
+  assert.ok('schema' in back && !back.schema.columns.some((c) => c.name === 'ssn'));
+  // A swap of two names, or a rename onto a column ClickHouse has: reloaded.
+  const swap = planSchemaChange(withW, parseAlterTable('ALTER TABLE t RENAME COLUMN v TO w, RENAME COLUMN w TO v')!, now(col('w', 'int(11)')), opts);
+  assert.ok('needsResync' in swap && swap.reload);
+});
+
+test("what the source gave the rows already there: the ALTER statement's own DEFAULT, not one set later", () => {
+  const opts = { dropColumns: 'keep' } as const;
+  // ADD … DEFAULT 5, then ALTER COLUMN … DROP DEFAULT before the pipe got there: the rows hold 5, the definition says nothing.
+  const later = planSchemaChange(schema, parseAlterTable('ALTER TABLE t ADD COLUMN n INT NOT NULL DEFAULT 5')!, now(col('n', 'int(11)', { nullable: false })), opts);
+  assert.ok('needsResync' in later && later.reload);
+  const same = planSchemaChange(schema, parseAlterTable('ALTER TABLE t ADD COLUMN n INT NOT NULL DEFAULT 5')!, now(col('n', 'int(11)', { nullable: false, defaultValue: '5' })), opts);
+  assert.ok('schema' in same);
+  assert.deepEqual(same.ddl, [{ add: 'n', type: 'Int32', default: '5' }]);
+  const stamp = planSchemaChange(schema, parseAlterTable("ALTER TABLE t ADD COLUMN c2 DATETIME(3) DEFAULT '2024-02-29 12:00:00.5'")!, now(col('c2', 'datetime(3)', { defaultValue: "'2024-02-29 12:00:00.500'" })), opts);
+  assert.ok('schema' in stamp, 'the server writes the same default in full');
+  // AUTO_INCREMENT numbers the rows, a generated column computes them: reloaded.
+  assert.equal(existingRowsFill(col('s', 'int(11)', { nullable: false, extra: 'auto_increment' }), 'int'), null);
+  assert.equal(existingRowsFill(col('g', 'int(11)', { extra: 'STORED GENERATED' }), 'int'), null);
+  // ENUM labels keep their case.
+  assert.deepEqual(existingRowsFill(col('st', "enum('active','closed')", { nullable: false, rawColumnType: "enum('Active','Closed')" }), 'string'), { literal: "'Active'" });
 });

@@ -33,6 +33,10 @@ test('statements that replace rows or tables without row events', () => {
 
 test('ALTER TABLE changes the definition; other statements touch nothing', () => {
   assert.deepEqual(touched('ALTER TABLE orders ADD COLUMN x INT, RENAME COLUMN a TO b'), ['orders:altered']);
+  assert.deepEqual(touched('ALTER TABLE orders ADD COLUMN x INT, RENAME archive'), ['orders:table-replaced'], 'RENAME as a later clause');
+  assert.deepEqual(touched('ALTER TABLE orders WAIT 5 RENAME TO archive'), ['orders:table-replaced']);
+  assert.deepEqual(touched('ALTER IGNORE TABLE orders ADD UNIQUE (email)'), ['orders:rows-replaced'], 'duplicates deleted without row events');
+  assert.deepEqual(touched('ALTER TABLE orders RENAME INDEX a TO b'), ['orders:altered']);
   assert.deepEqual(touched('ALTER TABLE orders ADD INDEX (x)'), ['orders:altered']);
   assert.deepEqual(touched('CREATE TABLE orders2 LIKE orders'), []);
   assert.deepEqual(touched('BEGIN'), []);
