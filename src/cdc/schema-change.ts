@@ -53,20 +53,30 @@ export function widens(from: string, to: string): boolean {
  * cannot reproduce it (an expression such as CURRENT_TIMESTAMP, bytes padded
  * by BINARY(n), a TIME): the table is then loaded again.
  */
-export function existingRowsFill(col: SourceColumn, kind: ReplicatedColumn['kind']): { literal?: string } | null {
+/**
+ * COLUMN_DEFAULT as MariaDB shows it: null for none (or NULL); else its text
+ * (strings are quoted, with '' inside; numbers and expressions bare) and
+ * whether it was quoted.
+ */
+function sourceDefault(col: SourceColumn): { raw: string; text: string; quoted: boolean } | null {
   const raw = col.defaultValue;
+  if (raw === null || raw === undefined || raw === 'NULL') return null;
+  const quoted = /^'((?:[^']|'')*)'$/.exec(raw);
+  return { raw, text: quoted ? quoted[1]!.replaceAll("''", "'") : raw, quoted: Boolean(quoted) };
+}
+
+export function existingRowsFill(col: SourceColumn, kind: ReplicatedColumn['kind']): { literal?: string } | null {
   // An expression default, AUTO_INCREMENT numbering, a generated column: values ClickHouse cannot compute.
   if (/GENERATED|auto_increment/i.test(col.extra ?? '')) return null;
-  if (raw === null || raw === undefined || raw === 'NULL') {
+  const dflt = sourceDefault(col);
+  if (!dflt) {
     if (col.nullable || ['int', 'decimal', 'float', 'bit', 'year', 'date', 'datetime'].includes(kind)) return {};
     // ENUM NOT NULL: its first label.
     if (col.dataType === 'enum') return { literal: quoteChString(enumLabels(col.rawColumnType ?? col.columnType)[0] ?? '') };
     if (kind === 'string' || (kind === 'bytes' && col.dataType !== 'binary')) return {};
     return null;
   }
-  // MariaDB quotes string defaults ('web', with '' inside); numbers come bare; an expression is a bare call or word.
-  const quoted = /^'((?:[^']|'')*)'$/.exec(raw);
-  const text = quoted ? quoted[1]!.replaceAll("''", "'") : raw;
+  const { raw, text, quoted } = dflt;
   const numeric = /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(text);
   if (['int', 'year', 'decimal', 'float'].includes(kind)) return numeric ? { literal: text } : null;
   if (kind === 'bit') {
@@ -119,12 +129,10 @@ const fraction = (sourceType: string) => Number(/\((\d)\)/.exec(sourceType)?.[1]
 
 /** Whether a DEFAULT clause gave the rows already there what the source's definition now says (else: read when the pipe got there, it may have changed since). */
 function sameDefault(clause: ClauseDefault | undefined, now: SourceColumn): boolean {
-  const raw = now.defaultValue;
-  const none = raw === null || raw === undefined || raw === 'NULL';
-  if (!clause || 'null' in clause) return none;
-  if ('expression' in clause || none) return false;
-  const quoted = /^'((?:[^']|'')*)'$/.exec(raw);
-  const text = quoted ? quoted[1]!.replaceAll("''", "'") : raw;
+  const dflt = sourceDefault(now);
+  if (!clause || 'null' in clause) return dflt === null;
+  if ('expression' in clause || !dflt) return false;
+  const { text } = dflt;
   if (text === clause.literal) return true;
   // The server writes temporal defaults in full: '…12:00:00.5' shows as '…12:00:00.500', '2024-01-01' as '2024-01-01 00:00:00'.
   const temporal = (x: string) => x.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '').replace(/ 00:00:00$/, '');

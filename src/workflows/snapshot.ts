@@ -133,6 +133,9 @@ export interface PrepareAndLoad {
   skipRetentionCheck?: boolean;
 }
 
+/** The load's version: the position recorded after the schemas were read (absent in results of older versions: CDC's start); 0 without CDC. */
+const versionOf = (at: BinlogPosition | null | undefined) => (at ? snapshotVersion(at) : 0);
+
 /** What Setup and the load left: the tables' schemas and CDC's start, and the tables whose definition changed under their load (CDC reloads them). */
 export type LoadedTables = PreparePipeResult & { changed: Record<string, string> };
 
@@ -154,7 +157,7 @@ export async function prepareAndLoad(controls: PipeControls, job: PrepareAndLoad
       loadTables({
         config,
         schemas: prepared.schemas,
-        version: prepared.schemaAt ? snapshotVersion(prepared.schemaAt) : prepared.position ? snapshotVersion(prepared.position) : 0,
+        version: versionOf(prepared.schemaAt ?? prepared.position),
         loadId,
         target: (table) => table + (replacing.has(table) ? RESYNC_SUFFIX : tableSuffix),
         stats: controls.view.tables,
