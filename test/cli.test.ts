@@ -105,6 +105,20 @@ describe('pipectl', () => {
     assert.equal(view.status, 'Running');
     assert.equal(view.tables.items?.initialLoad.rowsLoaded, 300);
 
+    const validated = await pipectl(['validate', pipe], env);
+    assert.equal(validated.code, 0, validated.stderr);
+    assert.match(validated.stdout, /^items: 300 rows in 1 parts compared: equal to the source$/m);
+    await world.destination().command(`ALTER TABLE \`dst_${world.id}\`.items DELETE WHERE id = 3 SETTINGS mutations_sync = 2`);
+    const differs = await pipectl(['validate', pipe, '--json'], env);
+    assert.equal(differs.code, 1, 'exit 1 when a key differs');
+    assert.deepEqual((JSON.parse(differs.stdout) as { tables: Record<string, { differences: unknown[] }> }).tables.items?.differences, [{ key: [3], kind: 'missing' }]);
+    const repaired = await pipectl(['repair', pipe], env);
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.match(repaired.stdout, /items: 300 rows in 1 parts compared, 1 keys repaired: equal to the source/);
+    const badEvery = await pipectl(['validate', pipe, '--every', 'daily'], env);
+    assert.equal(badEvery.code, 2);
+    assert.match(badEvery.stderr, /--every <duration>' argument 'daily' is invalid. must look like 30m, 24h or 7d, or be off/);
+
     const timedOut = await pipectl(['wait', pipe, '--status', 'Paused', '--timeout', '1'], env);
     assert.equal(timedOut.code, 1);
     assert.match(timedOut.stderr, /still Running after 1 s/);

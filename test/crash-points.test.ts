@@ -13,11 +13,13 @@ import { expectStatus, waitCaughtUp, assertSameAsSource } from './helpers/pipes.
  * the same first steps, then a CDC batch written to a table and its shadow
  * (double writing, not yet committed), soft deletes carried (just before the
  * swap), a table swapped (just after it); then an ALTER TABLE, before and
- * after it reached ClickHouse.
+ * after it reached ClickHouse; and in the middle of the check of a
+ * `_resync` table before its swap (a source part's checksum taken, not yet
+ * reported).
  */
 const POINTS = {
   offline: ['setup', 'chunk', 'cdc', 'carry', 'swap', 'restart'],
-  online: ['setup', 'chunk', 'cdc', 'shadow', 'carry', 'swap', 'ddl-planned', 'ddl'],
+  online: ['setup', 'chunk', 'cdc', 'shadow', 'validate', 'carry', 'swap', 'ddl-planned', 'ddl'],
 } as const;
 
 /**

@@ -291,6 +291,14 @@ for (const loadMode of ['stream', 'pull'] as const) describe(`type matrix (${loa
     }
   });
 
+  it('validates clean: every type compares equal to the source', async () => {
+    const result = await world.client.validations.validate(pipe);
+    for (const [table, v] of Object.entries(result.tables)) {
+      assert.equal(v.differingKeys, 0, `${table}: ${JSON.stringify(v.differences)}`);
+      assert.ok(v.rowsCompared >= ROWS, `${table}: ${v.rowsCompared} rows compared`);
+    }
+  });
+
   it('follows UPDATE and DELETE of every type', async () => {
     // Each CDC row takes the values of the next edge row, column by column.
     await world.root.query('CREATE TEMPORARY TABLE edge AS SELECT * FROM types WHERE id <= 5');

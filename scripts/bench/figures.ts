@@ -40,6 +40,19 @@ export function figures(opts: BenchOptions, m: Measured): Figure[] {
           `offline resync ${(resync.ms / 1000).toFixed(1)} s ÷ create → Running ${(load.load.endToEndMs / 1000).toFixed(1)} s`)
       : notMeasured('resyncRatio', '≤ 1.15', why('resync')),
   );
+  const validate = m.main?.validate;
+  f.push(
+    validate
+      ? figure('validateRowsPerSecond', validate.rowsPerSecond, 'reported', () => validate.differingKeys === 0,
+          `${validate.rows} rows in ${(validate.ms / 1000).toFixed(1)} s, ${validate.differingKeys} keys differ; source CPU ${validate.cpu.mariadb ?? '?'} s, worker ${validate.cpu.worker ?? '?'} s`)
+      : notMeasured('validateRowsPerSecond', 'reported', why('validate')),
+  );
+  f.push(
+    validate && load
+      ? figure('validateRatio', validate.ms / load.load.endToEndMs, '≤ 0.5', (v) => v <= 0.5,
+          `validation ${(validate.ms / 1000).toFixed(1)} s ÷ create → Running ${(load.load.endToEndMs / 1000).toFixed(1)} s`)
+      : notMeasured('validateRatio', '≤ 0.5', why('validate')),
+  );
   const online = m.main?.onlineResync;
   f.push(
     online && load

@@ -44,6 +44,13 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
         cpuSeconds: load.cpu,
         settings: load.settings,
       },
+      validate: main?.validate && {
+        rows: main.validate.rows,
+        seconds: secs(main.validate.ms),
+        rowsPerSecond: Math.round(main.validate.rowsPerSecond),
+        differingKeys: main.validate.differingKeys,
+        cpuSeconds: main.validate.cpu,
+      },
       pullLoad: m.pull?.available
         ? {
             ...timing(m.pull.load.load),

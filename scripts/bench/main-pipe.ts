@@ -7,12 +7,14 @@ import { measureCrashWaste, type CrashResult } from './measure-crash.js';
 import { measureInitialLoad, type InitialLoadResult } from './measure-initial-load.js';
 import { measureResync, type ResyncResult } from './measure-resync.js';
 import { measureOnlineResync, type OnlineResyncResult } from './measure-online-resync.js';
+import { measureValidate, type ValidateResult } from './measure-validate.js';
 import { SIDE_ROWS } from './source-table.js';
 import type { Section } from './options.js';
 import { errorLine } from './output.js';
 
 export interface MainPipeResults {
   initialLoad?: InitialLoadResult;
+  validate?: ValidateResult;
   resync?: ResyncResult;
   onlineResync?: OnlineResyncResult;
   crash?: Omit<CrashResult, 'worker'>;
@@ -27,7 +29,7 @@ const PIPE = 'main';
 
 /**
  * The sections that share one pipe on the main table, in an order that keeps
- * each clean: the initial load, a resync and a crashed resync while the
+ * each clean: the initial load, its validation, a resync and a crashed resync while the
  * table is as generated, then CDC (a burst, then a paced writer). Ends with
  * the pipe dropped, its worker stopped, and ClickHouse checked against the source.
  */
@@ -60,6 +62,7 @@ export async function runMainPipe(ctx: BenchContext, table: string, rows: number
     );
     if (!results.initialLoad) return results;
     const { settings } = results.initialLoad;
+    results.validate = await attempt('validate', () => measureValidate(ctx, sw, PIPE));
     results.resync = await attempt('resync', () => measureResync(ctx, sw, PIPE, 'offline'));
     const crash = await attempt('crash', () => measureCrashWaste(ctx, sw, PIPE, rows, settings));
     if (crash) {

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** The sections of a run, in the order they run; `--skip` names them. */
-export const SECTIONS = ['initial-load', 'pull-load', 'resync', 'crash', 'online-resync', 'cdc-burst', 'cdc-lag', 'memory', 'rate-limit'] as const;
+export const SECTIONS = ['initial-load', 'validate', 'pull-load', 'resync', 'crash', 'online-resync', 'cdc-burst', 'cdc-lag', 'memory', 'rate-limit'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { crashPointsFromEnv } from '../runtime/environment.js';
 
 /** The worst moments for a worker to die: a step's work done, not yet reported. */
-export type CrashPoint = 'setup' | 'chunk' | 'carry' | 'swap' | 'cdc' | 'shadow' | 'ddl-planned' | 'ddl' | 'restart';
+export type CrashPoint = 'setup' | 'chunk' | 'carry' | 'swap' | 'cdc' | 'shadow' | 'ddl-planned' | 'ddl' | 'restart' | 'validate' | 'repair';
 
 /**
  * A test hook, off unless both variables are set: with

@@ -9,6 +9,7 @@ import { pipeControlActivities } from './pipe-control.js';
 import { pipeCallActivities } from './pipe-calls.js';
 import { binlogWatchActivity } from './binlog-watch.js';
 import { applyDdlActivity } from './apply-ddl.js';
+import { validationActivities } from './validate-parts.js';
 
 export type { ActivityDeps } from './deps.js';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
   const resync = resyncTableActivities(deps);
   const control = pipeControlActivities(deps);
   const calls = pipeCallActivities(deps);
+  const validation = validationActivities(deps);
   return {
     preparePipe: wrap(preparePipeActivity(deps)),
     validateSource: wrap(validateSourceActivity(deps)),
@@ -33,12 +35,18 @@ export function createActivities(deps: ActivityDeps) {
     swapTable: wrap(resync.swapTable),
     readPipeConfig: wrap(control.readPipeConfig),
     pipeFollowsBinlog: wrap(control.pipeFollowsBinlog),
+    readPipeTables: wrap(control.readPipeTables),
     reportToPipe: wrap(control.reportToPipe),
     stopPipe: wrap(control.stopPipe),
     startPipe: wrap(control.startPipe),
     beginShadow: wrap(calls.beginShadow),
     catchUp: wrap(calls.catchUp),
     swapShadows: wrap(calls.swapShadows),
+    planValidation: wrap(validation.planValidation),
+    checksumSource: wrap(validation.checksumSource),
+    checksumDestination: wrap(validation.checksumDestination),
+    diffPart: wrap(validation.diffPart),
+    repairPart: wrap(validation.repairPart),
   };
 }
 

@@ -7,14 +7,17 @@ import { pipeWorkflowId } from '../pipe/names.js';
 import type { BinlogPosition } from '../pipe/status.js';
 import type { ActivityDeps } from './deps.js';
 
-/**
- * An online resync asks its pipe (a running workflow) to do what only the
- * pipe may do, the one CDC writer: start a shadow, reach a position, swap
- * shadows in. Each is an update with an id of its own (unique to the
- * resync's run: `run`, or the shadow's marker), so a retried call is
- * answered once; a refusal (a table already being resynced, a pipe that is
- * gone) fails the call for good.
+/*
+ * An online resync (or a validation) asks its pipe (a running workflow) to
+ * do what only the pipe may do, the one CDC writer: start a shadow, reach a
+ * position, swap shadows in. Each is an update with an id of its own
+ * (unique to the caller's run: `run`, or the shadow's marker), so a retried
+ * call is answered once; a refusal (a table already being resynced, a pipe
+ * that is gone) fails the call for good.
  */
+
+type PipeHandle = ReturnType<ActivityDeps['temporal']['workflow']['getHandle']>;
+
 /** Whether a failed update was refused (a failure marked not to be retried) rather than failed by a passing fault. */
 function refusal(err: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
@@ -23,22 +26,30 @@ function refusal(err: unknown): boolean {
   return false;
 }
 
-export function pipeCallActivities(deps: ActivityDeps) {
-  async function call<R>(pipe: string, updateId: string, send: (h: ReturnType<ActivityDeps['temporal']['workflow']['getHandle']>) => Promise<R>): Promise<R> {
-    try {
-      return await send(deps.temporal.workflow.getHandle(pipeWorkflowId(pipe)));
-    } catch (err) {
-      // A refusal fails for good; a step that failed inside the pipe (a passing fault) is asked again.
-      if (err instanceof WorkflowUpdateFailedError) {
-        if (refusal(err)) throw new PipeValidationError(deepestMessage(err));
-        throw new Error(deepestMessage(err));
-      }
-      if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String(err))) {
-        throw new PipeValidationError(`pipe ${pipe} is not running (${updateId})`);
-      }
-      throw err;
+/** Sends one update to the pipe's workflow; a refusal fails for good, a passing fault is asked again. */
+async function callPipe<R>(deps: ActivityDeps, pipe: string, updateId: string, send: (h: PipeHandle) => Promise<R>): Promise<R> {
+  try {
+    return await send(deps.temporal.workflow.getHandle(pipeWorkflowId(pipe)));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      if (refusal(err)) throw new PipeValidationError(deepestMessage(err));
+      throw new Error(deepestMessage(err));
     }
+    if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String(err))) {
+      throw new PipeValidationError(`pipe ${pipe} is not running (${updateId})`);
+    }
+    throw err;
   }
+}
+
+/** Returns once the pipe has applied every change up to `position` (its next batch stops there). */
+export function pipeReached(deps: ActivityDeps, pipe: string, position: BinlogPosition, caller: string): Promise<void> {
+  const updateId = `${caller}/catch-up/${position.file}:${position.pos}`;
+  return callPipe(deps, pipe, updateId, (h) => h.executeUpdate(catchUpUpdate, { args: [{ position }], updateId }));
+}
+
+export function pipeCallActivities(deps: ActivityDeps) {
+  const call = <R>(pipe: string, updateId: string, send: (h: PipeHandle) => Promise<R>) => callPipe(deps, pipe, updateId, send);
   return {
     async beginShadow(input: { pipe: string; resync: string; table: TableConfig; marker: string; whole: boolean }): Promise<ShadowStart> {
       const { pipe, ...request } = input;
@@ -46,8 +57,7 @@ export function pipeCallActivities(deps: ActivityDeps) {
       return call(pipe, updateId, (h) => h.executeUpdate(beginShadowUpdate, { args: [request], updateId }));
     },
     async catchUp(input: { pipe: string; resync: string; run: string; position: BinlogPosition }): Promise<void> {
-      const updateId = `${input.run}/catch-up/${input.position.file}:${input.position.pos}`;
-      return call(input.pipe, updateId, (h) => h.executeUpdate(catchUpUpdate, { args: [{ position: input.position }], updateId }));
+      return pipeReached(deps, input.pipe, input.position, input.run);
     },
     async swapShadows(input: { pipe: string; resync: string; run: string; tables: string[] }): Promise<Record<string, SwapOutcome | 'ended'>> {
       const updateId = `${input.run}/swap/${input.tables.join(',')}`;

@@ -3,8 +3,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { PipeConfig } from '../pipe/config.js';
 import { PipeValidationError } from '../pipe/errors.js';
 import { pipeWorkflowId } from '../pipe/names.js';
-import { configQuery, drainAndStopSignal, dropSignal, resyncRefusedSignal, statusQuery } from '../contract/messages.js';
-import type { StartPipeInput, StopPipeInput } from '../contract/index.js';
+import { configQuery, drainAndStopSignal, dropSignal, resyncRefusedSignal, statusQuery, tablesQuery } from '../contract/messages.js';
+import type { PipeTablesResult, StartPipeInput, StopPipeInput } from '../contract/index.js';
+import type { PipeStatusView } from '../pipe/status.js';
 import type { ActivityDeps } from './deps.js';
 import { crashPoint } from './crash-points.js';
 
@@ -13,6 +14,11 @@ import { crashPoint } from './crash-points.js';
  * configuration, tell it why a resync was refused, stop it, and start it
  * again once the new tables are in place.
  */
+/** Whether CDC runs now: not paused, failed or still loading, and its batches do not fail. */
+function followsBinlog(view: PipeStatusView): boolean {
+  return view.cdc.position !== null && view.status !== 'Failed' && view.status !== 'Paused' && !view.pauseRequested && !view.cdc.failing;
+}
+
 export function pipeControlActivities(deps: ActivityDeps) {
   const handle = (pipe: string) => deps.temporal.workflow.getHandle(pipeWorkflowId(pipe));
   const isRunning = async (pipe: string) => {
@@ -37,8 +43,18 @@ export function pipeControlActivities(deps: ActivityDeps) {
      */
     async pipeFollowsBinlog(pipe: string): Promise<boolean> {
       if (!(await isRunning(pipe))) return false;
-      const view = await handle(pipe).query(statusQuery);
-      return view.cdc.position !== null && view.status !== 'Failed' && view.status !== 'Paused' && !view.pauseRequested && !view.cdc.failing;
+      return followsBinlog(await handle(pipe).query(statusQuery));
+    },
+
+    /** The pipe's configuration and live tables, for a validation or a repair. */
+    async readPipeTables(pipe: string): Promise<PipeTablesResult> {
+      if (!(await isRunning(pipe))) throw new PipeValidationError(`no running pipe named "${pipe}"`);
+      const h = handle(pipe);
+      const [config, tables, view] = await Promise.all([h.query(configQuery), h.query(tablesQuery), h.query(statusQuery)]);
+      const partsToRepair = Object.fromEntries(
+        Object.entries(view.tables).flatMap(([name, t]) => (t.validation?.partsToRepair.length ? [[name, t.validation.partsToRepair]] : [])),
+      );
+      return { config, ...tables, following: followsBinlog(view), partsToRepair };
     },
 
     async reportToPipe(pipe: string, message: string): Promise<void> {

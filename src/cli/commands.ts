@@ -7,6 +7,7 @@ import { formatStatus, statusSummary } from './status-format.js';
 import { LoadProgress } from './load-progress.js';
 import { orderBy, pipeStatus, seconds, withClient } from './options.js';
 import { addResyncCommand } from './resync-command.js';
+import { addValidationCommands } from './validate-command.js';
 
 /**
  * pipectl: create, inspect and steer pipes. Exit codes: 0 done; 1 a wait
@@ -122,6 +123,7 @@ export function buildCli(): Command {
     });
 
   addResyncCommand(program);
+  addValidationCommands(program);
 
   program
     .command('wait')

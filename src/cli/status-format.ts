@@ -1,5 +1,6 @@
 import type { PipeStatusView } from '../pipe/status.js';
 import { tableState } from '../pipe/status-updates.js';
+import type { TableValidation } from '../pipe/validation.js';
 
 function duration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -12,6 +13,14 @@ function duration(ms: number): string {
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+/** A table's last validation in a few words: when, and equal or how many keys differ. */
+function validated(v: TableValidation | undefined): string {
+  if (!v) return '-';
+  const when = v.at.replace('T', ' ').slice(0, 16);
+  if (v.skipped) return `${when} skipped`;
+  return `${when} ${v.differingKeys === 0 ? `equal (${v.rowsCompared} rows)` : `${v.differingKeys} keys differ`}`;
 }
 
 /** `pipectl status` for people: the pipe, then one line per table. */
@@ -31,7 +40,7 @@ export function formatStatus(view: PipeStatusView, now = Date.now()): string {
     }`,
     '',
   ];
-  const rows = [['TABLE', 'STATE', 'ROWS LOADED', 'CHUNKS', 'ELAPSED', 'ROWS/S', 'INSERTED', 'UPDATED', 'DELETED']];
+  const rows = [['TABLE', 'STATE', 'ROWS LOADED', 'CHUNKS', 'ELAPSED', 'ROWS/S', 'INSERTED', 'UPDATED', 'DELETED', 'VALIDATED']];
   const reasons: string[] = [];
   for (const [name, t] of Object.entries(view.tables)) {
     const l = t.initialLoad;
@@ -47,6 +56,7 @@ export function formatStatus(view: PipeStatusView, now = Date.now()): string {
       String(t.cdc.inserted),
       String(t.cdc.updated),
       String(t.cdc.deleted),
+      validated(t.validation),
     ]);
   }
   // The latest few; --json has all the pipe keeps.

@@ -17,4 +17,6 @@ export const dedupToken = {
   pulledChunk: (loadId: string, table: string, chunk: number) => token(['pull', loadId, table, chunk]),
   /** The rows of one table that a CDC batch wrote for a range of binlog events. */
   cdc: (pipe: string, table: string, from: BinlogPosition, to: BinlogPosition) => token(['cdc', pipe, table, from, to]),
+  /** A repair's writes to one part of a table, as of one snapshot (a retry at another snapshot writes again: versions decide). */
+  repair: (run: string, table: string, part: unknown, version: number) => token(['repair', run, table, part, version]),
 };

@@ -1,6 +1,6 @@
-import type { ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
+import { destinationNullable, type ReplicatedColumn, type TableSchema } from '../pipe/table-schema.js';
 import { escapeBytes } from './quote.js';
-import { destinationNullable, fitCheck, refuseNull } from './value-fit.js';
+import { fitCheck, refuseNull } from './value-fit.js';
 
 /**
  * The one value path: rows from the initial load (mysql2) and from CDC (the

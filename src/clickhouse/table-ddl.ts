@@ -1,4 +1,4 @@
-import type { ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
+import { destinationNullable, type ReplicatedColumn, type TableSchema } from '../pipe/table-schema.js';
 import { quoteChIdent, qualifiedChTable, quoteChString } from './quote.js';
 
 /** Columns every replicated table carries, named as ClickPipes users know them. */
@@ -12,7 +12,7 @@ export function createDatabaseSql(database: string): string {
 
 /** A column's full ClickHouse type: sorting-key columns cannot be Nullable. */
 export function columnType(schema: TableSchema, col: ReplicatedColumn): string {
-  if (!col.nullable || schema.orderBy.includes(col.name)) return col.clickhouseType;
+  if (!destinationNullable(schema, col)) return col.clickhouseType;
   // LowCardinality wraps Nullable, not the other way round.
   const low = /^LowCardinality\((.*)\)$/.exec(col.clickhouseType);
   return low ? `LowCardinality(Nullable(${low[1]}))` : `Nullable(${col.clickhouseType})`;

@@ -71,11 +71,6 @@ function keyDateCheck(schema: TableSchema, col: ReplicatedColumn): (value: unkno
   };
 }
 
-/** Whether the destination column is Nullable (sorting-key columns never are). */
-export function destinationNullable(schema: TableSchema, col: ReplicatedColumn): boolean {
-  return col.nullable && !schema.orderBy.includes(col.name);
-}
-
 /** A NULL for a column ClickHouse holds as NOT NULL would be written as the type's zero. */
 export function refuseNull(schema: TableSchema, col: ReplicatedColumn): never {
   return refuse(schema, col, 'NULL', `is NULL, but the ClickHouse column ${col.clickhouseType} is not Nullable (the source column allows NULL now?)`);

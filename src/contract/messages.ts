@@ -3,6 +3,7 @@ import type { PipeConfig, PipeConfigInput, TableConfig } from '../pipe/config.js
 import type { ResyncOptions } from '../pipe/resync-options.js';
 import type { BinlogPosition, InitialLoadStats, PipeStatus, PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
+import type { TableValidation } from '../pipe/validation.js';
 import type { SwapOutcome } from './workflow-io.js';
 
 /**
@@ -85,3 +86,20 @@ export const resyncPhaseSignal = defineSignal<[{ resync: string; phase: PipeStat
 export const resyncEndedSignal = defineSignal<[{ resync: string }]>('resyncEnded');
 /** The pipe tells a resync that a table's shadow cannot be followed any more (its definition changed): that load starts again. */
 export const shadowStoppedSignal = defineSignal<[{ table: string; reason: string }]>('shadowStopped');
+
+/*
+ * Validation (`validate:<pipe>`) and repair (`repair:<pipe>`).
+ */
+
+/** The pipe's live tables as CDC follows them, and those it has stopped (with the reason). */
+export const tablesQuery = defineQuery<{ schemas: TableSchema[]; stopped: Record<string, string> }>('tables');
+/** A table's validation ended (from a validation, a repair, or a resync checking a table before its swap): the pipe's status shows it. */
+export const validationResultSignal = defineSignal<[{ table: string; validation: TableValidation }]>('validationResult');
+/** How far a validation or repair is: parts compared of all, rows compared, keys found different so far. */
+export interface ValidationProgress {
+  partsDone: number;
+  partsTotal: number;
+  rowsCompared: number;
+  differingKeys: number;
+}
+export const validationProgressQuery = defineQuery<ValidationProgress>('validationProgress');

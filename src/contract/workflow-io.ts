@@ -1,6 +1,7 @@
 import type { PipeConfig, PipeConfigInput, TableConfig } from '../pipe/config.js';
 import type { BinlogPosition, PipeStatus, PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
+import type { TableValidation } from '../pipe/validation.js';
 
 /**
  * The inputs and results of the workflows, as the client, the workflows and
@@ -73,4 +74,14 @@ export type SwapOutcome = 'exchanged' | 'renamed' | 'already-swapped';
 export interface StartPipeInput {
   config: PipeConfig;
   carryOver: PipeCarryOver;
+}
+
+export interface ValidateWorkflowResult {
+  /** Each table's validation (also in the pipe's status). */
+  tables: Record<string, TableValidation>;
+}
+
+export interface RepairWorkflowResult {
+  /** Per table: the keys written again from the source, and the validation of the repaired parts that followed. */
+  tables: Record<string, { keysRepaired: number; validation: TableValidation }>;
 }

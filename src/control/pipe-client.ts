@@ -13,6 +13,7 @@ import { addTablesUpdate, dropSignal, pauseSignal, resumeSignal, statusQuery } f
 import type { PipeWorkflowInput, ResyncWorkflowResult } from '../contract/workflow-io.js';
 import { noSuchPipe, PipeClientError, type PipeClientOptions } from './pipe-client-error.js';
 import { caughtUp, followResync, pollStatus, showing } from './waits.js';
+import { ValidationClient } from './validation-client.js';
 
 export { PipeClientError };
 
@@ -44,6 +45,11 @@ export class PipeClient {
 
   async close(): Promise<void> {
     await this.connection.close();
+  }
+
+  /** Validation, repair and validation schedules of pipes. */
+  get validations(): ValidationClient {
+    return new ValidationClient(this.temporal, this.taskQueue);
   }
 
   /** Starts a pipe; its name must be new. `force`: load even if the binlog's retention looks too short. */

@@ -1,4 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { estimatedRows } from './table-size.js';
 
 /**
  * A load that outlives the source's binlog leaves CDC nothing to start
@@ -37,16 +38,6 @@ export async function binlogRetention(conn: Connection): Promise<{ seconds: numb
     // Not RDS.
   }
   return seconds > 0 ? { seconds, setting } : null;
-}
-
-/** The tables' rows, as the server estimates them. */
-export async function estimatedRows(conn: Connection, database: string, tables: string[]): Promise<number> {
-  if (tables.length === 0) return 0;
-  const [[r]] = await conn.query<RowDataPacket[]>(
-    `SELECT COALESCE(SUM(TABLE_ROWS), 0) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (${tables.map(() => '?').join(', ')})`,
-    [database, ...tables],
-  );
-  return Number(r?.n ?? 0);
 }
 
 const human = (s: number) => (s < 120 ? `${Math.round(s)} s` : s < 7_200 ? `${Math.round(s / 60)} min` : `${(s / 3_600).toFixed(1)} h`);

@@ -5,6 +5,7 @@ import { chunksFromBoundaries, type Chunk } from '../pipe/chunk.js';
 import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
 import { toKeyValue } from '../pipe/key-range.js';
 import { keyOrder, selectColumn } from './chunk-reader.js';
+import { estimatedRows } from './table-size.js';
 
 const INTEGER_TYPES = /^(tinyint|smallint|mediumint|int|integer|bigint)\b/;
 
@@ -24,11 +25,7 @@ export async function planChunks(
   rowsPerChunk: number,
 ): Promise<Chunk[]> {
   const table = qualifiedMysqlTable(database, schema.table);
-  const [est] = await conn.query<RowDataPacket[]>(
-    'SELECT TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-    [database, schema.table],
-  );
-  const estimate = Number(est[0]?.n ?? 0);
+  const estimate = await estimatedRows(conn, database, [schema.table]);
   const keyCol = schema.key.length === 1 ? schema.columns.find((c) => c.name === schema.key[0]) : undefined;
 
   if (keyCol && INTEGER_TYPES.test(keyCol.sourceType)) {

@@ -1,4 +1,4 @@
-import type { ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
+import { destinationNullable, type ReplicatedColumn, type TableSchema } from '../pipe/table-schema.js';
 import { clickhouseTypeFor } from '../pipe/type-mapping.js';
 
 /**
@@ -56,8 +56,7 @@ function columnProblem(schema: TableSchema, col: ReplicatedColumn, b: BinlogColu
     }
   }
   // Sorting-key columns are never Nullable in ClickHouse; other columns only if they were at the source.
-  const destinationNullable = col.nullable && !schema.orderBy.includes(col.name);
-  if (b.nullable && !destinationNullable) return `column "${col.name}" now allows NULL`;
+  if (b.nullable && !destinationNullable(schema, col)) return `column "${col.name}" now allows NULL`;
   return null;
 }
 

@@ -16,6 +16,7 @@ export const DEFAULT_SETTINGS = {
   snapshotTablesInParallel: 1,
   loadMode: 'stream',
   schemaChanges: { dropColumns: 'keep', truncate: 'apply', autoResync: false },
+  validateBeforeSwap: true,
 } as const;
 
 /** ClickHouse's own databases: tables created there vanish or are refused. */
@@ -138,6 +139,8 @@ export const pipeConfigSchema = z
           })
           .strict()
           .prefault({}),
+        /** An online resync compares each `_resync` table with the source before its swap (README, "Validation"). */
+        validateBeforeSwap: z.boolean({ error: 'must be true or false' }).default(DEFAULT_SETTINGS.validateBeforeSwap),
       })
       .strict()
       .prefault({}),

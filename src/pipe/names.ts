@@ -11,6 +11,16 @@ export function resyncWorkflowId(pipe: string): string {
   return `resync:${pipe}`;
 }
 
+/** A validation of a pipe's tables (a scheduled one gets the schedule's time appended). */
+export function validateWorkflowId(pipe: string): string {
+  return `validate:${pipe}`;
+}
+
+/** A repair of what the last validation found. */
+export function repairWorkflowId(pipe: string): string {
+  return `repair:${pipe}`;
+}
+
 /** The pipe a workflow id belongs to (`pipe:<name>`, `resync:<name>`, `resync:<name>:<tables>`), or null. */
 export function pipeOfWorkflowId(id: string): string | null {
   const m = /^(?:pipe|resync):([^:]+)/.exec(id);

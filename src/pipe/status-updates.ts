@@ -1,3 +1,4 @@
+import type { TableValidation } from './validation.js';
 import { emptyTableStats, type BinlogPosition, type CdcStats, type InitialLoadStats, type PipeStatusView, type TableState } from './status.js';
 
 /** How many schema changes the status keeps. */
@@ -80,7 +81,9 @@ export function resetStatistics(view: PipeStatusView): void {
   view.retries = 0;
   view.cdc.batches = 0;
   view.cdc.lastBatchAt = null;
-  for (const [name, t] of Object.entries(view.tables)) view.tables[name] = { ...emptyTableStats(), ...(t.state ? { state: t.state } : {}), ...(t.reason ? { reason: t.reason } : {}) };
+  for (const [name, t] of Object.entries(view.tables)) {
+    view.tables[name] = { ...emptyTableStats(), ...(t.state ? { state: t.state } : {}), ...(t.reason ? { reason: t.reason } : {}), ...(t.validation ? { validation: t.validation } : {}) };
+  }
 }
 
 /** A schema change at the source and what the pipe did about it. */
@@ -88,4 +91,10 @@ export function recordSchemaChange(view: PipeStatusView, change: { table: string
   const list = (view.schemaChanges ??= []);
   list.push({ at: at.toISOString(), table: change.table, statement: change.statement.replace(/\s+/g, ' ').trim().slice(0, 200), action: change.action });
   if (list.length > SCHEMA_CHANGES_KEPT) list.splice(0, list.length - SCHEMA_CHANGES_KEPT);
+}
+
+/** A table's validation ended: the status shows it until the next one. */
+export function recordValidation(view: PipeStatusView, table: string, validation: TableValidation): void {
+  const t = view.tables[table];
+  if (t) t.validation = validation;
 }

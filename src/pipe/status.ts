@@ -1,3 +1,5 @@
+import type { TableValidation } from './validation.js';
+
 /**
  * What a pipe reports about itself: the shape returned by the status query,
  * printed by `pipectl status` and kept in the workflow's state.
@@ -51,6 +53,8 @@ export interface TableStats {
   state?: TableState;
   /** Why the table is not Live. */
   reason?: string;
+  /** The table's last validation (README, "Validation"). */
+  validation?: TableValidation;
 }
 
 /** A schema change at the source, as the pipe followed it. */

@@ -47,6 +47,11 @@ export interface TableSchema {
   sourcePrimaryKey?: string[];
 }
 
+/** Whether the destination column is Nullable (sorting-key columns never are). */
+export function destinationNullable(schema: TableSchema, col: ReplicatedColumn): boolean {
+  return col.nullable && !schema.orderBy.includes(col.name);
+}
+
 /** A value of a key column, as it travels through Temporal (JSON-safe). */
 export type KeyValue = string | number | null | { base64: string };
 export type KeyTuple = KeyValue[];

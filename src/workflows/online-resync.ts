@@ -1,4 +1,4 @@
-import { CancellationScope, condition, getExternalWorkflowHandle, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle, patched, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import {
   resyncEndedSignal,
   resyncPhaseSignal,
@@ -18,6 +18,10 @@ import { stepActivities } from './activity-options.js';
 import { PipeControls } from './controls.js';
 import { inLanes } from './lanes.js';
 import { loadTable } from './snapshot.js';
+import { checkShadows } from './shadow-check.js';
+
+/** Patch id: each loaded `_resync` table is validated (and repaired) before its swap. */
+const VALIDATE_BEFORE_SWAP = 'validate-before-swap';
 
 /** Least time between two progress reports of a table to the pipe (ms). */
 const PROGRESS_EVERY_MS = 2_000;
@@ -56,9 +60,14 @@ export async function onlineResync(request: ParsedResyncRequest, config: PipeCon
     await tell('Setup');
     await controls.step('Snapshot', () => inLanes(tables, config.settings.snapshotTablesInParallel, (table) => loadShadow(job, table)));
     await tell('Resync');
+    const validate = config.settings.validateBeforeSwap && patched(VALIDATE_BEFORE_SWAP);
     // A table whose shadow the pipe ended (its definition changed) is loaded again, then swapped.
-    for (let pending = tables; pending.length > 0; ) {
-      const ended = await controls.step('Resync', () => swapIn(job, pending.map((t) => t.name)));
+    for (let round = 0, pending = tables; pending.length > 0; round++) {
+      const names = pending.map((t) => t.name);
+      // (A shadow the pipe has ended meanwhile is loaded again below, and checked then.)
+      const check = () => names.filter((n) => !job.stopped.has(n)).map((n) => job.starts[n]!.schema);
+      if (validate) await controls.step('Resync', () => checkShadows(config, resync, `${job.marker}/check/${round}`, check()));
+      const ended = await controls.step('Resync', () => swapIn(job, names));
       pending = tables.filter((t) => ended.includes(t.name));
       if (pending.length > 0) await controls.step('Resync', () => inLanes(pending, config.settings.snapshotTablesInParallel, (t) => loadShadow(job, t)));
     }

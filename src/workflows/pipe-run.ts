@@ -1,11 +1,12 @@
 import { ApplicationFailure, ParentClosePolicy, condition, setHandler, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { addTablesUpdate, configQuery, drainAndStopSignal, resyncRefusedSignal, resyncUpdate } from '../contract/messages.js';
+import { addTablesUpdate, configQuery, drainAndStopSignal, resyncRefusedSignal, resyncUpdate, tablesQuery, validationResultSignal } from '../contract/messages.js';
 import type { PipeCarryOver } from '../contract/workflow-io.js';
 import { parsePipeConfig, type PipeConfig, type PipeConfigInput, type TableConfig } from '../pipe/config.js';
 import { permanentFailure } from '../pipe/errors.js';
 import { resyncIdFor, type ResyncOptions } from '../pipe/resync-options.js';
 import { initialView, type BinlogPosition, type PipeStatus, type PipeStatusView } from '../pipe/status.js';
+import { recordValidation } from '../pipe/status-updates.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { positionReached } from '../pipe/version.js';
 import { PipeControls } from './controls.js';
@@ -51,6 +52,8 @@ export class PipeRun {
     });
     setHandler(addTablesUpdate, ({ tables, force }) => this.acceptTables(tables, force));
     setHandler(resyncUpdate, (options) => this.startResync(options));
+    setHandler(tablesQuery, () => ({ schemas: this.tables?.schemas ?? [], stopped: this.tables?.stopped ?? {} }));
+    setHandler(validationResultSignal, ({ table, validation }) => recordValidation(this.view, table, validation));
     // A drain for a resync needs CDC to make progress; a pipe whose batches
     // fail ends at once instead, so the resync can rescue it.
     this.controls.onRetry = ({ activity }) => {
