@@ -11,3 +11,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm install --no-audit --no-fund --loglevel=error
 fi
 node node_modules/typescript/bin/tsc -p tsconfig.json
+# The web console's scripts (browser code: a compilation of their own).
+node node_modules/typescript/bin/tsc -p src/console/web/tsconfig.json

@@ -1,6 +1,8 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { createDestination } from '../src/clickhouse/destination.js';
-import { destinationFromEnv, secretEnvName, temporalFromEnv } from '../src/runtime/environment.js';
+import { consoleFromEnv, destinationFromEnv, secretEnvName, temporalFromEnv } from '../src/runtime/environment.js';
+import { PipeClient } from '../src/control/pipe-client.js';
+import { startConsole } from '../src/console/console-server.js';
 import { createSourceConnector } from '../src/mysql/source-connector.js';
 import { createPipeWorker, installWorkerLogging } from '../src/worker.js';
 import { secretsFromEnv } from '../src/runtime/secrets.js';
@@ -42,8 +44,12 @@ async function main(): Promise<void> {
     taskQueue: temporalFromEnv().taskQueue,
     deps: { source: createSourceConnector(secretsFromEnv()), destination },
   });
+  const client = await PipeClient.connect({ address: `127.0.0.1:${TEMPORAL_PORT}`, namespace: 'default', taskQueue: temporalFromEnv().taskQueue });
+  const consoleOptions = consoleFromEnv();
+  const web = await startConsole({ client, host: '127.0.0.1', ...consoleOptions });
   console.log(`
 Local stack is up (Ctrl-C stops it):
+  Console      ${web.url}  (Data Sources, Metrics, Tables, Settings)
   MariaDB      127.0.0.1:${MYSQL_PORT}  (root, no password; sample database "shop"; binlog ROW/FULL/FULL)
   Temporal     127.0.0.1:${TEMPORAL_PORT}  (state in ${dataDir('temporal')})
   Temporal UI  http://127.0.0.1:${UI_PORT}
@@ -56,6 +62,8 @@ Try, in another terminal:
   try {
     await worker.run(); // returns after SIGINT/SIGTERM
   } finally {
+    await web.close();
+    await client.close();
     await destination.close();
     await temporal.stop();
     await mariadb.stop();

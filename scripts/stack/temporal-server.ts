@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ensureTemporalCli } from './temporal-cli.js';
+import { PIPE_SEARCH_ATTRIBUTES } from '../../src/pipe/search-attributes.js';
 import { portOpen, startDetached, stopPid, stopStale, waitForPort, type Service } from './processes.js';
 
 export interface TemporalServerOptions {
@@ -21,6 +22,8 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   if (await portOpen(opts.port)) return { name, stop: async () => undefined };
   const exe = ensureTemporalCli();
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error'];
+  // The pipes' search attributes (src/pipe/search-attributes.ts).
+  for (const a of PIPE_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${a.name}=Keyword`);
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) {

@@ -4,6 +4,7 @@ import { DEFINITION_CHANGED_TYPE, deepestMessage, isPermanent, permanentFailure 
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { errorKind } from './error-kinds.js';
+import { pipeLabel, pipeMetrics } from '../metrics/pipe-metrics.js';
 
 /**
  * How an activity heartbeats: 'keep-alive' beats every second while it runs
@@ -43,6 +44,7 @@ export function activityWrapper(deps: ActivityDeps) {
 
 async function reportRetry(deps: ActivityDeps, err: unknown, transient: boolean): Promise<void> {
   const { workflowExecution, activityType, attempt } = Context.current().info;
+  pipeMetrics.retries.inc({ pipe: pipeLabel(workflowExecution?.workflowId), activity: activityType });
   if (!workflowExecution) return;
   await deps.temporal.workflow
     .getHandle(workflowExecution.workflowId, workflowExecution.runId)

@@ -36,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     readPipeConfig: wrap(control.readPipeConfig),
     pipeFollowsBinlog: wrap(control.pipeFollowsBinlog),
     readPipeTables: wrap(control.readPipeTables),
+    searchAttributesReady: wrap(control.searchAttributesReady),
     reportToPipe: wrap(control.reportToPipe),
     stopPipe: wrap(control.stopPipe),
     startPipe: wrap(control.startPipe),

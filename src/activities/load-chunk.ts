@@ -4,6 +4,7 @@ import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { pullChunk } from './pull-chunk.js';
 import { streamChunk } from './stream-chunk.js';
+import { pipeLabel, pipeMetrics } from '../metrics/pipe-metrics.js';
 
 export function loadChunkActivity(deps: ActivityDeps) {
   /**
@@ -19,7 +20,10 @@ export function loadChunkActivity(deps: ActivityDeps) {
       const stop = keepAlive(ctx, () => undefined);
       try {
         const pulled = await pullChunk(deps, input);
-        if (pulled) return pulled;
+        if (pulled) {
+          pipeMetrics.rowsLoaded.inc({ pipe: pipeLabel(ctx.info.workflowExecution?.workflowId), table: input.schema.table }, pulled.rows);
+          return pulled;
+        }
       } finally {
         stop();
       }

@@ -6,6 +6,7 @@ import { pipeWorkflowId } from '../pipe/names.js';
 import { configQuery, drainAndStopSignal, dropSignal, resyncRefusedSignal, statusQuery, tablesQuery } from '../contract/messages.js';
 import type { PipeTablesResult, StartPipeInput, StopPipeInput } from '../contract/index.js';
 import type { PipeStatusView } from '../pipe/status.js';
+import { PIPE_SEARCH_ATTRIBUTES } from '../pipe/search-attributes.js';
 import type { ActivityDeps } from './deps.js';
 import { crashPoint } from './crash-points.js';
 
@@ -55,6 +56,17 @@ export function pipeControlActivities(deps: ActivityDeps) {
         Object.entries(view.tables).flatMap(([name, t]) => (t.validation?.partsToRepair.length ? [[name, t.validation.partsToRepair]] : [])),
       );
       return { config, ...tables, following: followsBinlog(view), partsToRepair };
+    },
+
+    /** Whether the namespace has the pipes' search attributes (a workflow setting an unknown one would fail). */
+    async searchAttributesReady(): Promise<boolean> {
+      try {
+        const { customAttributes } = await deps.temporal.connection.operatorService.listSearchAttributes({ namespace: deps.temporal.options.namespace });
+        return PIPE_SEARCH_ATTRIBUTES.every((a) => customAttributes?.[a.name] !== undefined);
+      } catch {
+        // A server (or a key) that does not let us ask: the pipes go without them.
+        return false;
+      }
     },
 
     async reportToPipe(pipe: string, message: string): Promise<void> {

@@ -11,6 +11,7 @@ import { dedupToken } from '../clickhouse/dedup-token.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { crashPoint } from './crash-points.js';
+import { pipeMetrics } from '../metrics/pipe-metrics.js';
 
 /** Rows held before a write, whatever the batch size (bounds memory for wide rows). */
 const MAX_BATCH_CHARS = 64 * 1024 * 1024;
@@ -27,6 +28,18 @@ const targetsOf = (input: PullChangesInput): CdcTarget[] =>
 /** A stream can be taken over by a batch of the same pipe, at the same position, with the same targets (schemas included: they are checked). */
 const streamKey = (input: PullChangesInput, at: BinlogPosition) =>
   JSON.stringify([input.pipe, input.source.database, targetsOf(input), at.file, at.pos]);
+
+/** A written batch, in the worker's metrics: changes by table and kind, the batch's duration, the lag. */
+function recordBatch(pipe: string, counts: PullChangesResult['counts'], started: number, lagSeconds: number): void {
+  for (const [table, c] of Object.entries(counts)) {
+    for (const [kind, eventType] of [['inserted', 'insert'], ['updated', 'update'], ['deleted', 'delete']] as const) {
+      if (c[kind]) pipeMetrics.fetchedEvents.inc({ pipe, table, event_type: eventType }, c[kind]);
+    }
+  }
+  pipeMetrics.batches.inc({ pipe });
+  pipeMetrics.batchSeconds.observe({ pipe }, (Date.now() - started) / 1000);
+  pipeMetrics.lag.set({ pipe }, lagSeconds);
+}
 
 export function pullChangesActivity(deps: ActivityDeps) {
   /**
@@ -62,15 +75,20 @@ export function pullChangesActivity(deps: ActivityDeps) {
     // Range of binlog events covered by the rows not yet written.
     let rangeStart: BinlogPosition = input.from;
     let rangeEnd = rangeStart;
+    // The source's time of the first commit holding changes: the longest any change of the batch waits.
+    let firstChangeAt: number | null = null;
 
+    const started = Date.now();
     /** Ends the batch at `committed`, leaving the stream open for the next one. */
     const finish = async (): Promise<PullChangesResult> => {
       await flush();
       streams.keep(streamKey(input, committed), stream);
       kept = true;
+      recordBatch(input.pipe, batch.counts, started, changes > 0 && firstChangeAt !== null ? (Date.now() - firstChangeAt) / 1000 : 0);
       return {
         position: committed,
         changes,
+        ...(firstChangeAt !== null ? { lagSeconds: Math.max(0, (Date.now() - firstChangeAt) / 1000) } : {}),
         counts: batch.counts,
         ...(Object.keys(stopped).length ? { stopped } : {}),
         ...(reload.length ? { reload } : {}),
@@ -81,6 +99,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
       for (const [table, rows] of batch.drain()) {
         const token = dedupToken.cdc(input.pipe, table, rangeStart, rangeEnd);
         await deps.destination.insert(input.destinationDatabase, table, insertColumns(schemas.get(table)!), rows, token);
+        pipeMetrics.bytesWritten.inc({ pipe: input.pipe, table }, rows.reduce((n, r) => n + r.length, 0));
         // A batch written to a resync's shadow too, not yet committed.
         crashPoint(targets.some((t) => t.table === table && t.shadowFrom) ? 'shadow' : 'cdc');
       }
@@ -110,6 +129,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
           changes++;
           rangeEnd = { file: item.file, pos: item.end };
         } else if (item?.kind === 'commit') {
+          if (uncommitted > 0 && firstChangeAt === null && item.at) firstChangeAt = item.at;
           committed = item.position;
           uncommitted = 0;
           if (ddl) return await finish();

@@ -10,6 +10,7 @@ import { dedupToken } from '../clickhouse/dedup-token.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { crashPoint } from './crash-points.js';
+import { pipeLabel, pipeMetrics } from '../metrics/pipe-metrics.js';
 
 /** About this much row data per page (characters of encoded rows), so wide rows keep memory bounded. */
 const PAGE_CHARS = 32 * 1024 * 1024;
@@ -34,6 +35,7 @@ export async function streamChunk(deps: ActivityDeps, input: LoadChunkInput, res
   const started = Date.now();
   let readHere = 0;
   const progress = (): ChunkProgress => ({ after: cursor.after, rows, pageRows: cursor.pageRows });
+  const series = { pipe: pipeLabel(ctx.info.workflowExecution?.workflowId), table: schema.table };
   const stopKeepAlive = keepAlive(ctx, progress);
   try {
     await withSource(deps.source, input.source, async (conn) => {
@@ -53,6 +55,8 @@ export async function streamChunk(deps: ActivityDeps, input: LoadChunkInput, res
         readHere += page.rows.length;
         let chars = 0;
         for (const row of encoded) chars += row.length;
+        pipeMetrics.rowsLoaded.inc(series, page.rows.length);
+        pipeMetrics.bytesWritten.inc(series, chars);
         // Wider rows than expected: smaller pages from here on (never larger,
         // so memory stays bounded).
         cursor.pageRows = rowsFitting(chars / encoded.length, cursor.pageRows);

@@ -8,6 +8,7 @@ import { LoadProgress } from './load-progress.js';
 import { orderBy, pipeStatus, seconds, withClient } from './options.js';
 import { addResyncCommand } from './resync-command.js';
 import { addValidationCommands } from './validate-command.js';
+import { addConsoleCommand } from './console-command.js';
 
 /**
  * pipectl: create, inspect and steer pipes. Exit codes: 0 done; 1 a wait
@@ -124,6 +125,7 @@ export function buildCli(): Command {
 
   addResyncCommand(program);
   addValidationCommands(program);
+  addConsoleCommand(program);
 
   program
     .command('wait')

@@ -126,6 +126,8 @@ export interface PullChangesResult {
   position: BinlogPosition;
   changes: number;
   counts: Record<string, CdcStats>;
+  /** From the source's commit of the batch's first change until the batch was written (seconds): the CDC lag. */
+  lagSeconds?: number;
   /** Destination tables (targets) the binlog showed cannot be followed exactly any more, with the reason (their rows up to that point are written). */
   stopped?: Record<string, string>;
   /** Of those, the tables a reload brings back (their rows were replaced at the source: a cutover, a partition). */

@@ -4,3 +4,4 @@
 export * from './messages.js';
 export type * from './workflow-io.js';
 export type * from './activity-io.js';
+export type * from './sinks.js';

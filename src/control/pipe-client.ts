@@ -9,7 +9,7 @@ import { pipeOfWorkflowId, pipeWorkflowId, resyncWorkflowId, TASK_QUEUE } from '
 import { resyncIdFor, type ResyncOptions, type ResyncRequest } from '../pipe/resync-options.js';
 import type { BinlogPosition, PipeStatus, PipeStatusView } from '../pipe/status.js';
 import { deepestMessage } from '../pipe/errors.js';
-import { addTablesUpdate, dropSignal, pauseSignal, resumeSignal, statusQuery } from '../contract/messages.js';
+import { addTablesUpdate, configQuery, dropSignal, pauseSignal, resumeSignal, statusQuery } from '../contract/messages.js';
 import type { PipeWorkflowInput, ResyncWorkflowResult } from '../contract/workflow-io.js';
 import { noSuchPipe, PipeClientError, type PipeClientOptions } from './pipe-client-error.js';
 import { caughtUp, followResync, pollStatus, showing } from './waits.js';
@@ -105,6 +105,11 @@ export class PipeClient {
   /** Closed workflows still answer queries, so only running ones are asked. */
   status(name: string): Promise<PipeStatusView> {
     return this.onPipe(name, async () => (await this.currentOrFail(name)).query(statusQuery));
+  }
+
+  /** The pipe's configuration (it names its secrets, never holds them). */
+  config(name: string): Promise<PipeConfig> {
+    return this.onPipe(name, async () => (await this.currentOrFail(name)).query(configQuery));
   }
 
   /** Pauses the pipe at its next safe point, and the loads of its resyncs. */

@@ -24,6 +24,8 @@ export interface RowChange {
 export interface Commit {
   kind: 'commit';
   position: BinlogPosition;
+  /** When the source wrote it (ms since the epoch, to the second): how far behind the pipe is. */
+  at?: number;
 }
 
 /** A target (destination table) the stream can no longer follow exactly, from `position` on. */
@@ -122,7 +124,7 @@ export class BinlogEvents {
     }
     if (resumePoint && (resumePoint.file !== this.lastCommit.file || resumePoint.pos !== this.lastCommit.pos)) {
       this.lastCommit = resumePoint;
-      this.emit({ kind: 'commit', position: this.xa.cap(resumePoint) });
+      this.emit({ kind: 'commit', position: this.xa.cap(resumePoint), at: (evt as { timestamp?: number }).timestamp });
     }
   }
 

@@ -22,14 +22,36 @@ export function recordRetry(view: PipeStatusView, retry: { activity: string; att
   view.retries = (view.retries ?? 0) + 1;
 }
 
+/** Seconds per bucket of the activity history. */
+export const METRIC_BUCKET_SECONDS = 15;
+/** Buckets kept: a little over an hour. */
+const METRIC_BUCKETS = 260;
+
+/** Adds activity to the history's bucket of `at` (a new bucket when time has moved on; the oldest go). */
+export function recordActivity(view: PipeStatusView, at: Date, activity: { rowsLoaded?: number; cdcChanges?: number; lagSeconds?: number }): void {
+  const list = (view.metrics ??= []);
+  const start = new Date(Math.floor(at.getTime() / (METRIC_BUCKET_SECONDS * 1000)) * METRIC_BUCKET_SECONDS * 1000).toISOString();
+  let bucket = list.at(-1);
+  if (bucket?.at !== start) {
+    bucket = { at: start, rowsLoaded: 0, cdcChanges: 0, lagSeconds: null };
+    list.push(bucket);
+    if (list.length > METRIC_BUCKETS) list.splice(0, list.length - METRIC_BUCKETS);
+  }
+  bucket.rowsLoaded += activity.rowsLoaded ?? 0;
+  bucket.cdcChanges += activity.cdcChanges ?? 0;
+  if (activity.lagSeconds !== undefined) bucket.lagSeconds = Math.max(bucket.lagSeconds ?? 0, Math.round(activity.lagSeconds * 10) / 10);
+}
+
 /** A CDC batch committed at `position`, with its changes per table. */
 export function recordCdcBatch(
   view: PipeStatusView,
-  batch: { position: BinlogPosition; changes: number; counts: Record<string, CdcStats> },
+  batch: { position: BinlogPosition; changes: number; counts: Record<string, CdcStats>; lagSeconds?: number },
   at: Date,
 ): void {
   view.cdc.position = batch.position;
   delete view.cdc.failing;
+  // A batch without changes is caught up: no lag.
+  recordActivity(view, at, { cdcChanges: batch.changes, lagSeconds: batch.changes === 0 ? 0 : (batch.lagSeconds ?? 0) });
   if (batch.changes === 0) return;
   view.cdc.batches++;
   view.cdc.lastBatchAt = at.toISOString();
@@ -54,7 +76,8 @@ function updateLoadRate(load: InitialLoadStats, at: Date): void {
 }
 
 /** One chunk of a table's load is done. */
-export function recordChunkLoaded(load: InitialLoadStats, chunk: { rows: number; pulled?: boolean }, at: Date): void {
+export function recordChunkLoaded(load: InitialLoadStats, chunk: { rows: number; pulled?: boolean }, at: Date, view?: PipeStatusView): void {
+  if (view) recordActivity(view, at, { rowsLoaded: chunk.rows });
   load.rowsLoaded += chunk.rows;
   load.chunksDone++;
   if (chunk.pulled) load.chunksPulled = (load.chunksPulled ?? 0) + 1;

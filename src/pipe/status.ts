@@ -67,6 +67,18 @@ export interface SchemaChangeRecord {
   action: string;
 }
 
+/** One bucket of a pipe's recent activity: what the console's charts draw. */
+export interface MetricSample {
+  /** The bucket's start (ISO time). */
+  at: string;
+  /** Rows loaded (initial load, added tables, resync loads) in the bucket. */
+  rowsLoaded: number;
+  /** CDC changes applied in the bucket. */
+  cdcChanges: number;
+  /** The longest CDC lag of a batch in the bucket (seconds), null when no batch ended in it. */
+  lagSeconds: number | null;
+}
+
 export interface StatusChange {
   status: PipeStatus;
   at: string;
@@ -88,6 +100,8 @@ export interface PipeStatusView {
   tables: Record<string, TableStats>;
   /** Schema changes at the source the pipe followed (or could not), the last ones, oldest first. */
   schemaChanges?: SchemaChangeRecord[];
+  /** The last hour's activity, in buckets of METRIC_BUCKET_SECONDS, oldest first. */
+  metrics?: MetricSample[];
   /** Resyncs running online, by workflow id, with their tables. */
   resyncs?: Record<string, { tables: string[]; whole: boolean }>;
   cdc: {

@@ -52,3 +52,19 @@ export function crashPointsFromEnv(env: Env = process.env): { points: string[]; 
   const dir = env.PIPES_CRASH_DIR;
   return points && dir ? { points: points.split(','), dir } : null;
 }
+
+/** The web console: PIPES_CONSOLE_TOKEN (sign-in; required to listen beyond this machine), PIPES_CONSOLE_PORT. */
+export function consoleFromEnv(env: Env = process.env) {
+  return { token: env.PIPES_CONSOLE_TOKEN || undefined, port: Number(env.PIPES_CONSOLE_PORT || 8080) };
+}
+
+/** PIPES_METRICS_PORT: the worker serves Prometheus metrics on /metrics there (off when unset). */
+export function metricsPortFromEnv(env: Env = process.env): number | null {
+  const port = Number(env.PIPES_METRICS_PORT);
+  return Number.isInteger(port) && port > 0 ? port : null;
+}
+
+/** PIPES_LOG_FORMAT=json: one JSON object per log line. */
+export function logFormatFromEnv(env: Env = process.env): 'text' | 'json' {
+  return env.PIPES_LOG_FORMAT === 'json' ? 'json' : 'text';
+}

@@ -1,9 +1,16 @@
-import { CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, proxySinks, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { PIPE_NAME_ATTRIBUTE, PIPE_STATUS_ATTRIBUTE } from '../pipe/search-attributes.js';
+import type { PipeSinks } from '../contract/sinks.js';
 import { deepestMessage } from '../pipe/errors.js';
 import { setStatus, type PipeStatus, type PipeStatusView } from '../pipe/status.js';
 import { recordError, recordRetry } from '../pipe/status-updates.js';
 import { activityRetrySignal, dropSignal, pauseSignal, resumeSignal, statusQuery, type ActivityRetry } from '../contract/messages.js';
 import { FailureStreak } from '../pipe/failure-streak.js';
+
+const { pipeState } = proxySinks<PipeSinks>();
+
+/** Patch id: pipes keep their name and status as search attributes (where the namespace has them). */
+export const SEARCH_ATTRIBUTES = 'search-attributes';
 
 /**
  * What users can do to a running pipe (or a resync, which owns the pipe while
@@ -24,7 +31,12 @@ export class PipeControls {
   /** Called when a step stops as Failed (an online resync tells its pipe). */
   onFailed: (message: string) => Promise<void> = async () => undefined;
 
-  constructor(readonly view: PipeStatusView, paused = false) {
+  /** `showsPipe`: its status is the pipe's (not a resync of some tables, whose pipe shows its own). */
+  constructor(
+    readonly view: PipeStatusView,
+    paused = false,
+    private readonly showsPipe = true,
+  ) {
     this.paused = paused;
     setHandler(statusQuery, () => this.view);
     setHandler(pauseSignal, () => {
@@ -50,8 +62,29 @@ export class PipeControls {
     });
   }
 
+  /** Set once the namespace is known to have the pipes' search attributes: status changes update them. */
+  private searchable = false;
+
   setStatus(status: PipeStatus): void {
+    const changed = this.view.status !== status;
     setStatus(this.view, status, new Date());
+    this.announce();
+    if (changed && this.searchable) upsertSearchAttributes([{ key: PIPE_STATUS_ATTRIBUTE, value: status }]);
+  }
+
+  /** From now on, the pipe's name and status are search attributes of this workflow. */
+  makeSearchable(): void {
+    if (!this.showsPipe) return;
+    this.searchable = true;
+    upsertSearchAttributes([
+      { key: PIPE_NAME_ATTRIBUTE, value: this.view.name },
+      { key: PIPE_STATUS_ATTRIBUTE, value: this.view.status },
+    ]);
+  }
+
+  /** Tells the worker's metrics the pipe's status (after a change, and now and then: a restarted worker learns it again). */
+  announce(ended = false): void {
+    if (this.showsPipe) pipeState.changed(this.view.name, ended ? null : this.view.status);
   }
 
   /**

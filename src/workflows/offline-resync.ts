@@ -1,12 +1,14 @@
-import { patched, uuid4 } from '@temporalio/workflow';
+import { patched, setHandler, uuid4 } from '@temporalio/workflow';
+import { configQuery } from '../contract/messages.js';
 import type { ResyncTableResult, ResyncWorkflowResult } from '../contract/workflow-io.js';
 import type { PipeConfig } from '../pipe/config.js';
 import { initialView, type BinlogPosition } from '../pipe/status.js';
 import { RESYNC_SUFFIX } from '../pipe/names.js';
 import type { TableSchema } from '../pipe/table-schema.js';
-import { PipeControls } from './controls.js';
+import { PipeControls, SEARCH_ATTRIBUTES } from './controls.js';
 import { setupActivities, stepActivities, stopActivities } from './activity-options.js';
 import { prepareAndLoad } from './snapshot.js';
+
 
 /** Patch id: the pipe drains CDC to a recorded position before the load. */
 const DRAIN_BEFORE_RESYNC = 'drain-before-resync';
@@ -24,6 +26,9 @@ const DRAIN_BEFORE_RESYNC = 'drain-before-resync';
 export async function offlineResync(config: PipeConfig): Promise<ResyncWorkflowResult> {
   // Statistics start afresh, as for a new pipe.
   const controls = new PipeControls(initialView(config, new Date()));
+  // While it holds the pipe, it answers for it.
+  setHandler(configQuery, () => config);
+  if (patched(SEARCH_ATTRIBUTES) && (await setupActivities.searchAttributesReady())) controls.makeSearchable();
   const results: Record<string, ResyncTableResult> = {};
   const outcome = await controls.untilDropped(() => reloadAndSwap(controls, config, results));
   return outcome === 'Dropped' ? { status: 'Dropped', tables: results } : outcome;

@@ -45,7 +45,8 @@ export async function onlineResync(request: ParsedResyncRequest, config: PipeCon
   const resync = workflowInfo().workflowId;
   const whole = !request.tables;
   const tables = config.tables.filter((t) => whole || request.tables!.includes(t.name));
-  const controls = new PipeControls(initialView({ ...config, tables }, new Date()));
+  // Its status is its own: the pipe shows the pipe's.
+  const controls = new PipeControls(initialView({ ...config, tables }, new Date()), false, false);
   const pipe = getExternalWorkflowHandle(pipeWorkflowId(config.name));
   const tell = async (phase: PipeStatus | null, error?: string) => {
     if (whole) await pipe.signal(resyncPhaseSignal, { resync, phase, ...(error ? { error } : {}) });

@@ -1,4 +1,4 @@
-import { condition, setHandler, uuid4 } from '@temporalio/workflow';
+import { condition, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import { dropSignal, statusQuery } from '../contract/messages.js';
 import type { PipeCarryOver, PipeWorkflowInput, PipeWorkflowResult } from '../contract/workflow-io.js';
 import { parsePipeConfig, type PipeConfigInput } from '../pipe/config.js';
@@ -6,8 +6,11 @@ import { PipeConfigError } from '../pipe/errors.js';
 import { refusedView } from '../pipe/status.js';
 import { runCdc } from './cdc-loop.js';
 import { PipeRun } from './pipe-run.js';
+import { SEARCH_ATTRIBUTES } from './controls.js';
 import { registerShadowHandlers } from './shadow-handlers.js';
 import { prepareAndLoad } from './snapshot.js';
+import { setupActivities } from './activity-options.js';
+
 
 /**
  * A pipe: Setup → Snapshot → Running (CDC) ⇄ Paused, Failed on an error that
@@ -23,7 +26,9 @@ export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkfl
     return showRefusal(input.config, err);
   }
   registerShadowHandlers(pipe);
+  if (patched(SEARCH_ATTRIBUTES) && (await setupActivities.searchAttributesReady())) pipe.controls.makeSearchable();
   const outcome = await pipe.controls.untilDropped(() => run(pipe, input.carryOver, input.force));
+  if (outcome === 'Dropped') pipe.controls.announce(true);
   return outcome === 'Dropped' ? { status: 'Dropped' } : outcome;
 }
 

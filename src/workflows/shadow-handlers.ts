@@ -12,7 +12,7 @@ import type { SwapOutcome } from '../contract/workflow-io.js';
 import { parsePipeConfig, type TableConfig } from '../pipe/config.js';
 import { permanentFailure } from '../pipe/errors.js';
 import { RESYNC_SUFFIX } from '../pipe/names.js';
-import { resetStatistics } from '../pipe/status-updates.js';
+import { recordActivity, resetStatistics } from '../pipe/status-updates.js';
 import { setupActivities, stepActivities } from './activity-options.js';
 import type { PipeRun } from './pipe-run.js';
 
@@ -29,7 +29,9 @@ export function registerShadowHandlers(pipe: PipeRun): void {
   setHandler(swapShadowsUpdate, ({ resync, tables }) => swapShadows(pipe, resync, tables));
   setHandler(shadowProgressSignal, ({ resync, table, load }) => {
     const stats = pipe.view.tables[table];
-    if (stats && pipe.tables?.shadows[table]?.resync === resync) stats.initialLoad = load;
+    if (!stats || pipe.tables?.shadows[table]?.resync !== resync) return;
+    recordActivity(pipe.view, new Date(), { rowsLoaded: Math.max(0, load.rowsLoaded - stats.initialLoad.rowsLoaded) });
+    stats.initialLoad = load;
   });
   // Only a whole-pipe resync sends its steps: they are the pipe's status meanwhile.
   setHandler(resyncPhaseSignal, ({ resync, phase, error }) => {

@@ -3,7 +3,7 @@ import type { PreparePipeResult } from '../contract/activity-io.js';
 import type { PipeConfig } from '../pipe/config.js';
 import { snapshotVersion } from '../pipe/version.js';
 import type { TableSchema } from '../pipe/table-schema.js';
-import type { BinlogPosition, InitialLoadStats, TableStats } from '../pipe/status.js';
+import type { BinlogPosition, InitialLoadStats, PipeStatusView } from '../pipe/status.js';
 import { finishTableLoad, recordChunkLoaded, startTableLoad } from '../pipe/status-updates.js';
 import type { PipeControls } from './controls.js';
 import { loadActivities, setupActivities, stepActivities } from './activity-options.js';
@@ -29,7 +29,8 @@ export interface SnapshotPlan {
   loadId: string;
   /** The destination table a source table's rows go to. */
   target: (table: string) => string;
-  stats: Record<string, TableStats>;
+  /** Each table's statistics, and the pipe's activity history, are kept here. */
+  view: PipeStatusView;
   /** No new chunk starts while this holds (pause). */
   isPaused: () => boolean;
 }
@@ -42,6 +43,8 @@ export interface TableLoad {
   loadId: string;
   target: string;
   load: InitialLoadStats;
+  /** The view whose activity history counts the rows (absent: reported through onProgress). */
+  view?: PipeStatusView;
   isPaused: () => boolean;
   /** Called after each chunk (and at the end). */
   onProgress?: () => void;
@@ -67,7 +70,7 @@ function rowsPerPartition(settings: PipeConfig['settings'], perChunkRate: number
 export async function loadTables(plan: SnapshotPlan): Promise<Record<string, string>> {
   const changed: Record<string, string> = {};
   await inLanes(plan.schemas, plan.config.settings.snapshotTablesInParallel, async (schema) => {
-    const change = await loadTable({ ...plan, schema, target: plan.target(schema.table), load: plan.stats[schema.table]!.initialLoad });
+    const change = await loadTable({ ...plan, schema, target: plan.target(schema.table), load: plan.view.tables[schema.table]!.initialLoad });
     if (change) changed[schema.table] = change;
   });
   return changed;
@@ -106,7 +109,7 @@ export async function loadTable(job: TableLoad): Promise<string | null> {
         maxRowsPerSecond: perChunkRate,
         loadMode: settings.loadMode,
       });
-      recordChunkLoaded(load, result, new Date());
+      recordChunkLoaded(load, result, new Date(), job.view);
     } catch (err) {
       if (!definitionChanged(err)) throw err;
       changed ??= deepestMessage(err);
@@ -160,7 +163,7 @@ export async function prepareAndLoad(controls: PipeControls, job: PrepareAndLoad
         version: versionOf(prepared.schemaAt ?? prepared.position),
         loadId,
         target: (table) => table + (replacing.has(table) ? RESYNC_SUFFIX : tableSuffix),
-        stats: controls.view.tables,
+        view: controls.view,
         isPaused: () => controls.paused,
       }),
     ),

@@ -40,6 +40,7 @@ test('defaults follow ClickPipes and tables may be plain names', () => {
     snapshotTablesInParallel: 1,
     loadMode: 'stream',
     schemaChanges: { dropColumns: 'keep', truncate: 'apply', autoResync: false },
+    validateBeforeSwap: true,
   });
   assert.equal(cfg.cdc, true);
   assert.deepEqual(cfg.tables[0], { name: 'customers', excludeColumns: [] });

@@ -57,6 +57,10 @@ function standIns(overrides: Partial<Record<keyof Activities, (input: never) => 
     async validateSource() {
       return [schema];
     },
+    // The test server has not registered the pipes' search attributes.
+    async searchAttributesReady() {
+      return false;
+    },
     async planTableChunks() {
       return [
         { index: 0, lower: null, upper: ['100'] },
