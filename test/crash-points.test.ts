@@ -66,7 +66,7 @@ for (const mode of ['offline', 'online'] as const) describe(`a worker killed at 
 
   it('survives six kills, loses nothing and doubles nothing', async () => {
     await world.client.create(
-      world.config({ name: pipe, destination: { database: dst() }, tables: ['t'], settings: { snapshotRowsPerPartition: 10_000, snapshotParallelThreads: 2 } }),
+      world.config({ name: pipe, destination: { database: dst() }, tables: ['t'], settings: { snapshotRowsPerPartition: 10_000, snapshotParallelThreads: 2, loadMode: 'stream' } }),
     );
     await expectStatus(world, pipe, 'Running', 180_000);
     await world.root.query('UPDATE t SET v = v + 100 WHERE id <= 2000');

@@ -76,7 +76,7 @@ describe('ClickHouse failing for a while', () => {
   it('during the initial load: retried, shown, recovered, each row once', async () => {
     fault = 'reject inserts';
     await world.client.create(
-      world.config({ name: pipe, destination: { database: dst() }, tables: ['t'], settings: { snapshotRowsPerPartition: 10_000, syncIntervalSeconds: 1 } }),
+      world.config({ name: pipe, destination: { database: dst() }, tables: ['t'], settings: { snapshotRowsPerPartition: 10_000, syncIntervalSeconds: 1, loadMode: 'stream' } }),
     );
     const view = await waitForRetries(world, pipe, 2);
     assert.equal(view.status, 'Snapshot');

@@ -84,6 +84,24 @@ describe('a pipe on the real stack', () => {
     assert.equal(view.tables.order_items!.initialLoad.rowsLoaded, 16_000);
     assert.equal(view.tables.events!.initialLoad.rowsLoaded, 3_000);
     assert.ok(customers.done && customers.startedAt);
+    // The default load mode (auto): ClickHouse pulled the chunks it can read exactly itself.
+    assert.equal(customers.chunksPulled, customers.chunksTotal, 'customers pulled');
+    assert.equal(view.tables.order_items!.initialLoad.chunksPulled, view.tables.order_items!.initialLoad.chunksTotal, 'order_items pulled');
+  });
+
+  it('streams what ClickHouse cannot pull (it cannot reach the source here), without being asked', async () => {
+    const other = `${pipe}-unreachable`;
+    await world.client.create(
+      world.config({ name: other, source: { addressForClickHouse: '127.0.0.1:1' }, destination: { database: `${destDb()}_b` }, tables: ['order_items'] }),
+    );
+    const view = await expectStatus(world, other, 'Running', 120_000);
+    const load = view.tables.order_items!.initialLoad;
+    assert.equal(load.rowsLoaded, 16_000);
+    assert.equal(load.chunksPulled ?? 0, 0, 'every chunk streamed');
+    const src = await sourceImage(world.root, world.sourceDb, 'order_items', [...TABLES.order_items.cols], [...TABLES.order_items.key]);
+    const dst = await destinationImage(world.destination(), `${destDb()}_b`, 'order_items', [...TABLES.order_items.cols], [...TABLES.order_items.key]);
+    assert.equal(checksum(dst), checksum(src));
+    await world.client.drop(other);
   });
 
   it('applies CDC inserts, updates and deletes so that FINAL equals the source', async () => {

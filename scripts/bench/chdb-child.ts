@@ -17,7 +17,8 @@ export interface NativeCopyJob {
   port: number;
   user: string;
   database: string;
-  table: string;
+  /** Copied one after the other; the answer sums them. */
+  tables: string[];
 }
 
 export interface QueryJob {
@@ -46,18 +47,23 @@ async function run(job: ChdbJob, password: string): Promise<NativeCopyAnswer | Q
       for (const q of job.queries) answers.push(await dest.query<Record<string, string>>(q));
       return answers;
     }
-    const source = `mysql(${[`${job.host}:${job.port}`, job.database, job.table, job.user, password].map(quoteChString).join(', ')})`;
-    const target = qualifiedChTable('native', job.table);
     await dest.command('CREATE DATABASE IF NOT EXISTS native');
-    // The table's columns as ClickHouse maps the source's; no row is read here.
-    await dest.command(`CREATE OR REPLACE TABLE ${target} ENGINE = MergeTree ORDER BY id EMPTY AS SELECT * FROM ${source}`);
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    await dest.command(`INSERT INTO ${target} SELECT * FROM ${source}`);
-    const ms = performance.now() - started;
-    const used = process.cpuUsage(cpu);
-    const [n] = await dest.query<{ n: string }>(`SELECT count() AS n FROM ${target}`);
-    return { rows: Number(n?.n ?? 0), ms, cpuSeconds: (used.user + used.system) / 1e6 };
+    const answer: NativeCopyAnswer = { rows: 0, ms: 0, cpuSeconds: 0 };
+    for (const table of job.tables) {
+      const source = `mysql(${[`${job.host}:${job.port}`, job.database, table, job.user, password].map(quoteChString).join(', ')})`;
+      const target = qualifiedChTable('native', table);
+      // The table's columns as ClickHouse maps the source's; no row is read here.
+      await dest.command(`CREATE OR REPLACE TABLE ${target} ENGINE = MergeTree ORDER BY id EMPTY AS SELECT * FROM ${source}`);
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      await dest.command(`INSERT INTO ${target} SELECT * FROM ${source}`);
+      answer.ms += performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      answer.cpuSeconds += (used.user + used.system) / 1e6;
+      const [n] = await dest.query<{ n: string }>(`SELECT count() AS n FROM ${target}`);
+      answer.rows += Number(n?.n ?? 0);
+    }
+    return answer;
   } finally {
     await dest.close();
   }

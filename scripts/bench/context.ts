@@ -14,6 +14,14 @@ import { WorkerProcess } from './worker-process.js';
 /** CDC settings of the benchmark's pipes (printed with the CDC figures). */
 export const CDC_SETTINGS = { syncIntervalSeconds: 1, pullBatchSize: 100_000 } as const;
 
+/**
+ * The streaming load (the worker reads and writes every row): what
+ * initialLoadRatio, memory and the rate limit measure. The resyncs of the
+ * pipe that has it are timed without the check before the swap, which
+ * validateRatio measures on its own.
+ */
+export const STREAM = { loadMode: 'stream', validateBeforeSwap: false } as const;
+
 /** A worker of one section: its own task queue and engine directory, and a client for that queue. */
 export interface SectionWorker {
   worker: WorkerProcess;

@@ -24,6 +24,8 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
       sourceTables: m.tables
         .filter((t) => t.generated)
         .map((t) => ({ table: t.table, rows: t.rows, generateSeconds: secs(t.ms) })),
+      nativeCopyAfter: m.nativeAfter && { rows: m.nativeAfter.rows, seconds: secs(m.nativeAfter.ms), rowsPerSecond: Math.round(m.nativeAfter.rowsPerSecond) },
+      autoLoad: m.auto?.available ? { ...timing(m.auto.load.load), rowsPerSecond: Math.round(m.auto.load.rowsPerSecond), peakRssMb: Math.round(m.auto.load.peakRssMb), cpuSeconds: m.auto.load.cpu } : null,
       nativeCopy: m.native && {
         rows: m.native.rows,
         seconds: secs(m.native.ms),
@@ -116,6 +118,7 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
         error: Math.round(m.rate.error * 1000) / 1000,
         endToEndAchieved: Math.round(m.rate.endToEndAchieved),
       },
+      manyTables: m.many,
       errors: m.errors,
     },
     machine: machine(loadAtStart),

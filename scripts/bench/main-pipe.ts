@@ -1,6 +1,6 @@
 import { ChangeWriter } from './change-writer.js';
 import { checkConsistency, type Consistency } from './consistency.js';
-import type { BenchContext, SectionWorker } from './context.js';
+import { STREAM, type BenchContext, type SectionWorker } from './context.js';
 import { measureCdcBurst, type CdcBurstResult } from './measure-cdc-burst.js';
 import { measureCdcLag, type CdcLagResult } from './measure-cdc-lag.js';
 import { measureCrashWaste, type CrashResult } from './measure-crash.js';
@@ -58,7 +58,7 @@ export async function runMainPipe(ctx: BenchContext, table: string, rows: number
   let sideWriter: ChangeWriter | null = null;
   try {
     results.initialLoad = await attempt('initial-load', () =>
-      measureInitialLoad(ctx, sw, PIPE, table, { cdc: true, more: [side], label: 'initial load' }),
+      measureInitialLoad(ctx, sw, PIPE, table, { cdc: true, more: [side], extra: STREAM, label: 'initial load' }),
     );
     if (!results.initialLoad) return results;
     const { settings } = results.initialLoad;

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { BenchContext } from './context.js';
+import { STREAM, type BenchContext } from './context.js';
 import { measureInitialLoad } from './measure-initial-load.js';
 import { ensureSourceTable, type GeneratedTable } from './source-table.js';
 
@@ -35,7 +35,7 @@ export async function measureMemory(ctx: BenchContext, sizes: number[]): Promise
     const section = `mem-${size}`;
     const sw = await ctx.startWorker(section);
     try {
-      const r = await measureInitialLoad(ctx, sw, `mem-${size}`, table, { cdc: false, label: `memory, ${size.toLocaleString('en-US')} rows` });
+      const r = await measureInitialLoad(ctx, sw, `mem-${size}`, table, { cdc: false, extra: STREAM, label: `memory, ${size.toLocaleString('en-US')} rows` });
       peakRssBySize[String(size)] = Math.round(r.peakRssMb);
       rssBeforeBySize[String(size)] = Math.round(r.rssBeforeMb);
       peakAnonRssBySize[String(size)] = Math.round(r.peakAnonRssMb);

@@ -22,14 +22,15 @@ export interface NativeCopyResult {
  * itself (INSERT … SELECT FROM mysql(…) into a MergeTree table), in a process
  * of its own while no worker runs.
  */
-export async function measureNativeCopy(ctx: BenchContext, table: string): Promise<NativeCopyResult> {
-  ctx.out.progress(`native copy of ${table} by the embedded engine (INSERT … SELECT FROM mysql())`);
+export async function measureNativeCopy(ctx: BenchContext, table: string | string[]): Promise<NativeCopyResult> {
+  const tables = Array.isArray(table) ? table : [table];
+  ctx.out.progress(`native copy of ${tables.length === 1 ? tables[0] : `${tables.length} tables`} by the embedded engine (INSERT … SELECT FROM mysql())`);
   const path = join(ctx.stack.workDir, 'chdb-native');
   rmSync(path, { recursive: true, force: true });
   try {
     const mariadbCpu = cpuMeter({ mariadb: ctx.stack.mariadbPid });
     const { answer, peakRssMb, peakAnonRssMb } = await nativeCopy(
-      { path, host: '127.0.0.1', port: ctx.stack.mysqlPort, user: ctx.stack.source.user, database: BENCH_DB, table },
+      { path, host: '127.0.0.1', port: ctx.stack.mysqlPort, user: ctx.stack.source.user, database: BENCH_DB, tables },
       ctx.stack.source.password,
       ctx.cleanup,
     );

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** The sections of a run, in the order they run; `--skip` names them. */
-export const SECTIONS = ['initial-load', 'validate', 'pull-load', 'resync', 'crash', 'online-resync', 'cdc-burst', 'cdc-lag', 'memory', 'rate-limit'] as const;
+export const SECTIONS = ['initial-load', 'validate', 'pull-load', 'auto-load', 'resync', 'crash', 'online-resync', 'cdc-burst', 'cdc-lag', 'memory', 'rate-limit', 'many-tables'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -13,6 +13,8 @@ export interface BenchOptions {
   lagSeconds: number;
   /** Changes per second of that writer. */
   lagRate: number;
+  /** Tables of the many-tables section. */
+  manyTables: number;
   json: boolean;
   skip: Set<Section>;
 }
@@ -51,6 +53,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--rate <n>', 'maxRowsPerSecond of the rate-limited load', positiveInt, 50_000)
     .option('--lag-seconds <n>', 'duration of the paced CDC writer', positiveInt, 30)
     .option('--lag-rate <n>', 'changes per second of the paced CDC writer', positiveInt, 5_000)
+    .option('--many-tables <n>', 'tables of the many-tables section (3 of 100,000 rows, the rest of 1,000)', positiveInt, 300)
     .option('--json', 'print one JSON object on stdout (progress goes to stderr)', false)
     .addOption(
       new Option('--skip <list>', `sections to leave out, comma-separated: ${SECTIONS.join(', ')}`)

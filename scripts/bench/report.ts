@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 export const FIGURE_KEYS = [
   'initialLoadRatio',
   'pullLoadRatio',
+  'autoLoadRatio',
   'resyncRatio',
   'onlineResyncRatio',
   'resyncCdcLagSeconds',
@@ -13,7 +14,10 @@ export const FIGURE_KEYS = [
   'cdcLagSeconds',
   'crashWaste',
   'peakRssMb',
+  'pipelineRssMb',
   'rateLimitError',
+  'manyTablesRatio',
+  'maxHistoryEvents',
 ] as const;
 export type FigureKey = (typeof FIGURE_KEYS)[number];
 
@@ -31,6 +35,7 @@ export interface Figure {
 const DIGITS: Record<FigureKey, number> = {
   initialLoadRatio: 3,
   pullLoadRatio: 3,
+  autoLoadRatio: 3,
   resyncRatio: 3,
   onlineResyncRatio: 3,
   resyncCdcLagSeconds: 2,
@@ -40,7 +45,10 @@ const DIGITS: Record<FigureKey, number> = {
   cdcLagSeconds: 2,
   crashWaste: 3,
   peakRssMb: 0,
+  pipelineRssMb: 0,
   rateLimitError: 3,
+  manyTablesRatio: 2,
+  maxHistoryEvents: 0,
 };
 
 export function roundFigure(key: FigureKey, value: number): number {

@@ -2,6 +2,7 @@ import { measureMemory, type MemoryResult } from './measure-memory.js';
 import { measureNativeCopy, type NativeCopyResult } from './measure-native-copy.js';
 import { measurePullLoad, type PullLoadResult } from './measure-pull-load.js';
 import { measureRateLimit, type RateLimitResult } from './measure-rate-limit.js';
+import { measureManyTables, type ManyTablesResult } from './measure-many-tables.js';
 import { runMainPipe, type MainPipeResults } from './main-pipe.js';
 import type { BenchContext } from './context.js';
 import type { Section } from './options.js';
@@ -14,12 +15,16 @@ export interface Measured {
   native?: NativeCopyResult;
   main?: MainPipeResults;
   pull?: PullLoadResult;
+  auto?: PullLoadResult;
+  /** The native copy again, after the pipe's loads (the machine is shared: both are reported). */
+  nativeAfter?: NativeCopyResult;
   memory?: MemoryResult;
   rate?: RateLimitResult;
+  many?: ManyTablesResult;
   errors: Partial<Record<Section, string>>;
 }
 
-const MAIN_SECTIONS: Section[] = ['initial-load', 'resync', 'crash', 'online-resync', 'cdc-burst', 'cdc-lag'];
+const MAIN_SECTIONS: Section[] = ['initial-load', 'validate', 'resync', 'crash', 'online-resync', 'cdc-burst', 'cdc-lag'];
 
 /**
  * Runs the sections that are not skipped, in an order that keeps each clean:
@@ -43,16 +48,16 @@ export async function runSections(ctx: BenchContext): Promise<Measured> {
   };
 
   const mainSections = new Set(MAIN_SECTIONS.filter(run));
-  if (mainSections.size > 0 || run('pull-load')) {
+  if (mainSections.size > 0 || run('pull-load') || run('auto-load')) {
     out.progress(`generating the source table of ${opts.rows.toLocaleString('en-US')} rows`);
     const main = await ensureSourceTable(ctx.stack.mysqlPort, opts.rows, (msg) => out.progress(msg), MAIN_TABLE);
     m.tables.push(main);
     out.result(`source table ${main.table}: ${main.rows.toLocaleString('en-US')} rows generated in ${(main.ms / 1000).toFixed(1)} s`);
-    if (run('initial-load') || run('pull-load')) {
-      m.native = await section(run('initial-load') ? 'initial-load' : 'pull-load', () => measureNativeCopy(ctx, main.table));
-    }
+    const nativeSection = (['initial-load', 'pull-load', 'auto-load'] as const).find(run);
+    if (nativeSection) m.native = await section(nativeSection, () => measureNativeCopy(ctx, main.table));
     // Right after the native copy, on the table as generated (the main pipe's CDC sections change it).
-    m.pull = await section('pull-load', () => measurePullLoad(ctx, main.table));
+    m.pull = await section('pull-load', () => measurePullLoad(ctx, main.table, 'pull'));
+    m.auto = await section('auto-load', () => measurePullLoad(ctx, main.table, 'auto'));
     if (mainSections.size > 0) {
       // The initial load is needed by every section on the main pipe.
       mainSections.add('initial-load');
@@ -62,6 +67,8 @@ export async function runSections(ctx: BenchContext): Promise<Measured> {
       m.main = await runMainPipe(ctx, main.table, opts.rows, mainSections, side.table);
       Object.assign(m.errors, m.main.errors);
     }
+    // Once more, now that the pipe's loads are done (the table has changed by CDC since: rows/s is what counts).
+    if (m.native) m.nativeAfter = await section(nativeSection!, () => measureNativeCopy(ctx, main.table));
   }
   m.memory = await section('memory', () => measureMemory(ctx, opts.memorySizes));
   if (m.memory) m.tables.push(...m.memory.tables);
@@ -69,6 +76,7 @@ export async function runSections(ctx: BenchContext): Promise<Measured> {
   const unchanged = m.memory?.tables.map((t) => t.rows) ?? [];
   m.rate = await section('rate-limit', () => measureRateLimit(ctx, opts.rate, unchanged));
   if (m.rate) m.tables.push(m.rate.table);
+  m.many = await section('many-tables', () => measureManyTables(ctx, opts.manyTables));
   return m;
 }
 

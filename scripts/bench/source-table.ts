@@ -19,7 +19,7 @@ export const SIDE_ROWS = 10_000;
  * string, a 100–200 byte TEXT, microsecond DATETIMEs and a nullable column
  * (a third of its values NULL).
  */
-const CREATE_COLUMNS = `
+export const CREATE_COLUMNS = `
   id BIGINT NOT NULL PRIMARY KEY,
   customer_id INT NOT NULL,
   amount DECIMAL(12,2) NOT NULL,

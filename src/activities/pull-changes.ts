@@ -75,6 +75,9 @@ export function pullChangesActivity(deps: ActivityDeps) {
     // Range of binlog events covered by the rows not yet written.
     let rangeStart: BinlogPosition = input.from;
     let rangeEnd = rangeStart;
+    // The last change's end, kept apart from rangeEnd so that no object is made per change.
+    let lastFile = rangeStart.file;
+    let lastEnd = rangeStart.pos;
     // The source's time of the first commit holding changes: the longest any change of the batch waits.
     let firstChangeAt: number | null = null;
 
@@ -96,6 +99,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
       };
     };
     const flush = async () => {
+      if (lastFile !== rangeEnd.file || lastEnd !== rangeEnd.pos) rangeEnd = { file: lastFile, pos: lastEnd };
       for (const [table, rows] of batch.drain()) {
         const token = dedupToken.cdc(input.pipe, table, rangeStart, rangeEnd);
         await deps.destination.insert(input.destinationDatabase, table, insertColumns(schemas.get(table)!), rows, token);
@@ -127,7 +131,8 @@ export function pullChangesActivity(deps: ActivityDeps) {
           batch.add(item);
           uncommitted++;
           changes++;
-          rangeEnd = { file: item.file, pos: item.end };
+          lastFile = item.file;
+          lastEnd = item.end;
         } else if (item?.kind === 'commit') {
           if (uncommitted > 0 && firstChangeAt === null && item.at) firstChangeAt = item.at;
           committed = item.position;

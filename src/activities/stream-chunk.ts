@@ -4,7 +4,7 @@ import type { ChunkProgress, LoadChunkInput, LoadChunkResult } from '../contract
 import { averageRowBytes, chunkPages, type ChunkCursor } from '../mysql/chunk-reader.js';
 import { withSource } from '../mysql/source-connector.js';
 import { assertDefinitionUnchanged } from '../mysql/definition-check.js';
-import { encodeRow } from '../clickhouse/row-encoder.js';
+import { encodeRow, type EncodedRow } from '../clickhouse/row-encoder.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
 import { dedupToken } from '../clickhouse/dedup-token.js';
 import type { ActivityDeps } from './deps.js';
@@ -15,13 +15,23 @@ import { pipeLabel, pipeMetrics } from '../metrics/pipe-metrics.js';
 /** About this much row data per page (characters of encoded rows), so wide rows keep memory bounded. */
 const PAGE_CHARS = 32 * 1024 * 1024;
 
+/**
+ * An insert holds several pages: up to this many rows, or BLOCK_CHARS. The
+ * engine spends far less per row on large inserts into a ReplacingMergeTree
+ * (parsing, part creation, merges) than on many small ones; pages stay small
+ * so that each query is a short index range scan.
+ */
+const BLOCK_ROWS = 10_000;
+const BLOCK_CHARS = 4 * 1024 * 1024;
+
 /** Rows per page that keep a page of `rowChars`-sized rows near PAGE_CHARS. */
 const rowsFitting = (rowChars: number, max: number) => Math.max(1, Math.min(max, Math.floor(PAGE_CHARS / Math.max(1, rowChars))));
 
 /**
- * Streams one key range MySQL → ClickHouse page by page. A retry resumes
- * after the last acknowledged page (from the heartbeat), and a page written
- * twice carries the same deduplication token, so ClickHouse keeps one copy.
+ * Streams one key range MySQL → ClickHouse: pages read by keyset
+ * pagination, written in blocks of several pages. A retry resumes after the
+ * last acknowledged block (from the heartbeat), and a block written twice
+ * carries the same deduplication token, so ClickHouse keeps one copy.
  */
 export async function streamChunk(deps: ActivityDeps, input: LoadChunkInput, resumed: ChunkProgress | undefined): Promise<LoadChunkResult> {
   const ctx = Context.current();
@@ -29,13 +39,30 @@ export async function streamChunk(deps: ActivityDeps, input: LoadChunkInput, res
   const rate = input.maxRowsPerSecond;
   // Under a rate limit, pages of about a second's worth keep the pace even.
   const maxPageRows = rate ? Math.max(1, Math.min(input.pageSize, Math.floor(rate))) : input.pageSize;
+  // Where reading stands; `acked` is where ClickHouse has everything before.
   const cursor: ChunkCursor = { after: resumed?.after ?? chunk.lower, pageRows: resumed?.pageRows ?? maxPageRows };
+  let acked = cursor.after;
   let rows = resumed?.rows ?? 0;
   const columns = insertColumns(schema);
   const started = Date.now();
   let readHere = 0;
-  const progress = (): ChunkProgress => ({ after: cursor.after, rows, pageRows: cursor.pageRows });
+  const progress = (): ChunkProgress => ({ after: acked, rows, pageRows: cursor.pageRows });
   const series = { pipe: pipeLabel(ctx.info.workflowExecution?.workflowId), table: schema.table };
+  let block: EncodedRow[] = [];
+  let blockChars = 0;
+  const write = async () => {
+    if (block.length === 0) return;
+    const token = dedupToken.page(input.loadId, input.destinationTable, chunk.index, acked, cursor.after, block.length);
+    await deps.destination.insert(input.destinationDatabase, input.destinationTable, columns, block, token);
+    crashPoint('chunk');
+    pipeMetrics.rowsLoaded.inc(series, block.length);
+    pipeMetrics.bytesWritten.inc(series, blockChars);
+    acked = cursor.after;
+    rows += block.length;
+    block = [];
+    blockChars = 0;
+    ctx.heartbeat(progress());
+  };
   const stopKeepAlive = keepAlive(ctx, progress);
   try {
     await withSource(deps.source, input.source, async (conn) => {
@@ -46,27 +73,26 @@ export async function streamChunk(deps: ActivityDeps, input: LoadChunkInput, res
       for await (const page of chunkPages(conn, input.source.database, schema, chunk, cursor)) {
         // Rows read after an ALTER TABLE may not fit the old columns: checked before they are written.
         await assertDefinitionUnchanged(conn, input.source.database, schema);
-        const encoded = page.rows.map((r) => encodeRow(schema, r, input.version, false));
-        const token = dedupToken.page(input.loadId, input.destinationTable, chunk.index, cursor.after, page.lastKey, page.rows.length);
-        await deps.destination.insert(input.destinationDatabase, input.destinationTable, columns, encoded, token);
-        crashPoint('chunk');
-        cursor.after = page.lastKey;
-        rows += page.rows.length;
-        readHere += page.rows.length;
         let chars = 0;
-        for (const row of encoded) chars += row.length;
-        pipeMetrics.rowsLoaded.inc(series, page.rows.length);
-        pipeMetrics.bytesWritten.inc(series, chars);
+        for (const r of page.rows) {
+          const row = encodeRow(schema, r, input.version, false);
+          chars += row.length;
+          block.push(row);
+        }
+        blockChars += chars;
+        cursor.after = page.lastKey;
+        readHere += page.rows.length;
         // Wider rows than expected: smaller pages from here on (never larger,
         // so memory stays bounded).
-        cursor.pageRows = rowsFitting(chars / encoded.length, cursor.pageRows);
-        ctx.heartbeat(progress());
+        cursor.pageRows = rowsFitting(chars / page.rows.length, cursor.pageRows);
+        if (block.length >= BLOCK_ROWS || blockChars >= BLOCK_CHARS || rate) await write();
         ctx.cancellationSignal.throwIfAborted();
         if (rate && !page.final) {
           const ahead = (readHere / rate) * 1000 - (Date.now() - started);
           if (ahead > 0) await sleep(ahead, undefined, { signal: ctx.cancellationSignal });
         }
       }
+      await write();
     });
   } finally {
     stopKeepAlive();

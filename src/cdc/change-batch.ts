@@ -33,11 +33,23 @@ export class ChangeBatch {
     this.stopped.add(table);
   }
 
+  /** The binlog file whose changes arrive now, and its version base (one regex per file, not per change). */
+  private file = '';
+  private fileBase = 0;
+
   add(change: RowChange): void {
-    const version = versionAt(change.file, change.end);
-    const targets = (this.targets.get(change.table) ?? []).filter(
-      (t) => !this.stopped.has(t.table) && (!t.shadowFrom || version > versionAt(t.shadowFrom.file, t.shadowFrom.pos)),
-    );
+    if (change.file !== this.file) {
+      this.file = change.file;
+      this.fileBase = versionAt(change.file, 0);
+    }
+    const version = this.fileBase + change.end;
+    const all = this.targets.get(change.table);
+    if (!all) return;
+    // (Nearly always one target: the live table; a shadow only while a resync loads it.)
+    const targets =
+      all.length === 1 && !all[0]!.shadowFrom && this.stopped.size === 0
+        ? all
+        : all.filter((t) => !this.stopped.has(t.table) && (!t.shadowFrom || version > versionAt(t.shadowFrom.file, t.shadowFrom.pos)));
     if (targets.length === 0) return;
     const counts = (this.counts[change.table] ??= { inserted: 0, updated: 0, deleted: 0 });
     if (change.op === 'insert') counts.inserted++;
@@ -51,7 +63,16 @@ export class ChangeBatch {
     const { schema } = target;
     const table = this.rows.get(target.table) ?? new Map<string, EncodedRow>();
     this.rows.set(target.table, table);
-    const sortKey = (row: Record<string, unknown>) => JSON.stringify(schema.orderBy.map((c) => toKeyValue(row[c])));
+    // One sorting column (the usual case): its value's text is the key, without building an array.
+    const [only] = schema.orderBy;
+    const sortKey =
+      schema.orderBy.length === 1 && only !== undefined
+        ? (row: Record<string, unknown>) => {
+            const v = row[only];
+            // (One column holds one kind of value: a number's text cannot meet a Buffer's JSON.)
+            return typeof v === 'number' || typeof v === 'string' ? String(v) : v === null || v === undefined ? '\u0000' : JSON.stringify(toKeyValue(v));
+          }
+        : (row: Record<string, unknown>) => JSON.stringify(schema.orderBy.map((c) => toKeyValue(row[c])));
     const put = (key: string, row: EncodedRow) => {
       this.chars += row.length - (table.get(key)?.length ?? 0);
       table.set(key, row);

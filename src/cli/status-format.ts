@@ -1,5 +1,5 @@
 import type { PipeStatusView } from '../pipe/status.js';
-import { tableState } from '../pipe/status-updates.js';
+import { loadModeOf, tableState } from '../pipe/status-updates.js';
 import type { TableValidation } from '../pipe/validation.js';
 
 function duration(ms: number): string {
@@ -40,7 +40,7 @@ export function formatStatus(view: PipeStatusView, now = Date.now()): string {
     }`,
     '',
   ];
-  const rows = [['TABLE', 'STATE', 'ROWS LOADED', 'CHUNKS', 'ELAPSED', 'ROWS/S', 'INSERTED', 'UPDATED', 'DELETED', 'VALIDATED']];
+  const rows = [['TABLE', 'STATE', 'ROWS LOADED', 'CHUNKS', 'LOAD', 'ELAPSED', 'ROWS/S', 'INSERTED', 'UPDATED', 'DELETED', 'VALIDATED']];
   const reasons: string[] = [];
   for (const [name, t] of Object.entries(view.tables)) {
     const l = t.initialLoad;
@@ -51,6 +51,7 @@ export function formatStatus(view: PipeStatusView, now = Date.now()): string {
       tableState(view, name),
       String(l.rowsLoaded),
       `${l.chunksDone}/${l.chunksTotal}`,
+      loadModeOf(l),
       l.startedAt ? duration(elapsed) : '-',
       String(l.rowsPerSecond),
       String(t.cdc.inserted),

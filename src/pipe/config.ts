@@ -14,7 +14,7 @@ export const DEFAULT_SETTINGS = {
   snapshotRowsPerPartition: 100_000,
   snapshotParallelThreads: 4,
   snapshotTablesInParallel: 1,
-  loadMode: 'stream',
+  loadMode: 'auto',
   schemaChanges: { dropColumns: 'keep', truncate: 'apply', autoResync: false },
   validateBeforeSwap: true,
 } as const;
@@ -122,9 +122,11 @@ export const pipeConfigSchema = z
         /**
          * How the initial load and resync move rows: 'stream' reads them in
          * the worker and writes them to ClickHouse; 'pull' has ClickHouse read
-         * each chunk from the source itself (mysql() table function).
+         * each chunk from the source itself (mysql() table function) where
+         * every value converts exactly; 'auto' pulls where that works and
+         * ClickHouse reaches the source, and streams the rest.
          */
-        loadMode: z.enum(['stream', 'pull'], { error: "must be 'stream' or 'pull'" }).default(DEFAULT_SETTINGS.loadMode),
+        loadMode: z.enum(['auto', 'stream', 'pull'], { error: "must be 'auto', 'stream' or 'pull'" }).default(DEFAULT_SETTINGS.loadMode),
         /** Caps the rows per second an initial load or resync reads from the source. */
         maxRowsPerSecond: intSetting(1, 1_000_000_000).optional(),
         /** How the pipe follows schema changes at the source (README, "Schema changes"). */

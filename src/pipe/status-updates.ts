@@ -121,3 +121,10 @@ export function recordValidation(view: PipeStatusView, table: string, validation
   const t = view.tables[table];
   if (t) t.validation = validation;
 }
+
+/** How a table's load moved its rows so far: pulled by ClickHouse, streamed by the worker, or both (chunk by chunk). */
+export function loadModeOf(load: InitialLoadStats): 'pull' | 'stream' | 'pull+stream' | '-' {
+  if (load.chunksDone === 0) return '-';
+  const pulled = load.chunksPulled ?? 0;
+  return pulled === 0 ? 'stream' : pulled === load.chunksDone ? 'pull' : 'pull+stream';
+}

@@ -38,7 +38,7 @@ test('defaults follow ClickPipes and tables may be plain names', () => {
     snapshotRowsPerPartition: 100_000,
     snapshotParallelThreads: 4,
     snapshotTablesInParallel: 1,
-    loadMode: 'stream',
+    loadMode: 'auto',
     schemaChanges: { dropColumns: 'keep', truncate: 'apply', autoResync: false },
     validateBeforeSwap: true,
   });
@@ -48,7 +48,7 @@ test('defaults follow ClickPipes and tables may be plain names', () => {
 });
 
 const cases: [string, Loose, RegExp][] = [
-  ['unknown load mode', withChange((c) => (c.settings = { loadMode: 'fast' })), /^settings\.loadMode: must be 'stream' or 'pull'$/],
+  ['unknown load mode', withChange((c) => (c.settings = { loadMode: 'fast' })), /^settings\.loadMode: must be 'auto', 'stream' or 'pull'$/],
   ['unknown schema change policy', withChange((c) => (c.settings = { schemaChanges: { dropColumns: 'sometimes' } })), /^settings\.schemaChanges\.dropColumns: must be 'keep' or 'drop'$/],
   ['missing name', withChange((c) => delete c.name), /^name: is required$/],
   ['bad name', withChange((c) => (c.name = 'has space')), /^name: must start with a letter or digit/],

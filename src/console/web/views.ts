@@ -1,6 +1,6 @@
 import type { PipeSummary } from '../pipe-summary.js';
 import type { PipeConfig } from '../../pipe/config.js';
-import type { PipeStatusView, TableStats } from '../../pipe/status.js';
+import type { InitialLoadStats, PipeStatusView, TableStats } from '../../pipe/status.js';
 import type { TableValidation } from '../../pipe/validation.js';
 import { badge, duration, esc, num, when } from './format.js';
 
@@ -70,12 +70,18 @@ function validationCell(v: TableValidation | undefined): string {
   return `${outcome} <span class="muted">${when(v.at)}</span>`;
 }
 
+/** How the load moved the rows (as pipectl status says it). */
+function loadMode(l: InitialLoadStats): string {
+  const pulled = l.chunksPulled ?? 0;
+  return l.chunksDone === 0 ? '–' : pulled === 0 ? 'stream' : pulled === l.chunksDone ? 'pull' : 'pull+stream';
+}
+
 function tableRow(name: string, t: TableStats): string {
   const l = t.initialLoad;
   const state = t.state ?? (l.done ? 'Live' : 'Loading');
   return `<tr data-table="${esc(name)}">
     <td data-label="Table">${esc(name)}</td><td data-label="State">${badge(state)}${t.reason ? `<div class="muted wrap">${esc(t.reason)}</div>` : ''}</td>
-    <td data-label="Rows" class="num rows-loaded">${num(l.rowsLoaded)}</td><td data-label="Chunks" class="num">${l.chunksDone}/${l.chunksTotal}</td>
+    <td data-label="Rows" class="num rows-loaded">${num(l.rowsLoaded)}</td><td data-label="Chunks" class="num">${l.chunksDone}/${l.chunksTotal}</td><td data-label="Load">${esc(loadMode(l))}</td>
     <td data-label="Rows/s" class="num">${num(l.rowsPerSecond)}</td><td data-label="Duration" class="num">${l.startedAt ? duration(l.durationMs) : '–'}</td>
     <td data-label="Inserts" class="num">${num(t.cdc.inserted)}</td><td data-label="Updates" class="num">${num(t.cdc.updated)}</td>
     <td data-label="Deletes" class="num">${num(t.cdc.deleted)}</td><td data-label="Last validation">${validationCell(t.validation)}</td></tr>`;
@@ -84,7 +90,7 @@ function tableRow(name: string, t: TableStats): string {
 export function tablesView(view: PipeStatusView): string {
   const rows = Object.entries(view.tables).map(([n, t]) => tableRow(n, t)).join('');
   return `<div class="card"><h2>Initial Load Stats</h2><table class="stack" aria-label="Tables">
-    <thead><tr><th>Table</th><th>State</th><th class="num">Rows</th><th class="num">Chunks</th><th class="num">Rows/s</th><th class="num">Duration</th>
+    <thead><tr><th>Table</th><th>State</th><th class="num">Rows</th><th class="num">Chunks</th><th>Load</th><th class="num">Rows/s</th><th class="num">Duration</th>
     <th class="num">Inserts</th><th class="num">Updates</th><th class="num">Deletes</th><th>Last validation</th></tr></thead>
     <tbody>${rows}</tbody></table></div>`;
 }

@@ -1,0 +1,89 @@
+import { rmSync } from 'node:fs';
+import type { WorkflowHandle } from '@temporalio/client';
+import { pipeWorkflowId, resyncWorkflowId } from '../../src/pipe/names.js';
+import { readBinlogPosition } from '../../src/mysql/binlog-position.js';
+import { rootConnection } from '../stack/mariadb.js';
+import type { BenchContext } from './context.js';
+import { ensureManyTables } from './many-tables.js';
+import { measureNativeCopy } from './measure-native-copy.js';
+import { count, seconds } from './output.js';
+import { createAndLoad } from './pipe-load.js';
+import { BENCH_DB } from './source-table.js';
+
+export interface ManyTablesResult {
+  tables: number;
+  rows: number;
+  /** Create → Running of one pipe over every table. */
+  createToRunningMs: number;
+  /** The native copies of the same tables, one after the other. */
+  nativeMs: number;
+  ratio: number;
+  /** The longest workflow history the pipe and its resync wrote, in events and bytes. */
+  maxHistoryEvents: number;
+  maxHistoryBytes: number;
+  cdc: { changes: number; ms: number; changesPerSecond: number };
+  resyncMs: number;
+}
+
+async function historySize(h: WorkflowHandle): Promise<{ events: number; bytes: number }> {
+  const history = await h.fetchHistory();
+  return { events: history.events?.length ?? 0, bytes: JSON.stringify(history).length };
+}
+
+/**
+ * One pipe over hundreds of tables (a few large, most small): create →
+ * Running against the sum of the engine's native copies, the largest
+ * workflow history, CDC of changes spread over every table, and a resync.
+ */
+export async function measureManyTables(ctx: BenchContext, tableCount: number): Promise<ManyTablesResult> {
+  ctx.out.progress(`many tables: generating ${tableCount} tables`);
+  const many = await ensureManyTables(ctx.stack.mysqlPort, tableCount, 3, 100_000, 1_000);
+  const native = await measureNativeCopy(ctx, many.tables);
+  const sw = await ctx.startWorker('many');
+  const pipe = 'many';
+  try {
+    const config = ctx.pipeConfig(pipe, many.tables[0]!, { cdc: true, more: many.tables.slice(1) });
+    const load = await createAndLoad(sw.client, config, 60 * 60_000, (m) => ctx.out.progress(m));
+    // Changes spread over every table, then the time until the pipe has them all.
+    const root = await rootConnection(ctx.stack.mysqlPort);
+    let cdc: ManyTablesResult['cdc'];
+    try {
+      await root.query(`USE \`${BENCH_DB}\``);
+      const started = Date.now();
+      for (const t of many.tables) await root.query(`UPDATE \`${t}\` SET customer_id = customer_id + 1 WHERE id <= 100`);
+      const target = await readBinlogPosition(root);
+      await sw.client.waitCaughtUp(pipe, target, 10 * 60_000);
+      const ms = Date.now() - started;
+      const changes = many.tables.length * 100;
+      cdc = { changes, ms, changesPerSecond: (changes * 1000) / ms };
+    } finally {
+      await root.end();
+    }
+    const resyncStarted = Date.now();
+    await sw.client.resync(pipe);
+    await sw.client.waitForResync(pipe, 60 * 60_000);
+    const resyncMs = Date.now() - resyncStarted;
+    const sizes = await Promise.all([pipeWorkflowId(pipe), resyncWorkflowId(pipe)].map((id) => historySize(sw.client.temporal.workflow.getHandle(id))));
+    const result: ManyTablesResult = {
+      tables: many.tables.length,
+      rows: many.rows,
+      createToRunningMs: load.endToEndMs,
+      nativeMs: native.ms,
+      ratio: load.endToEndMs / native.ms,
+      maxHistoryEvents: Math.max(...sizes.map((s) => s.events)),
+      maxHistoryBytes: Math.max(...sizes.map((s) => s.bytes)),
+      cdc,
+      resyncMs,
+    };
+    ctx.out.result(
+      `many tables: ${result.tables} tables, ${count(result.rows)} rows: create → Running ${seconds(result.createToRunningMs)} vs native copies ${seconds(result.nativeMs)} ` +
+        `(×${result.ratio.toFixed(2)}); CDC ${count(cdc.changes)} changes over every table in ${seconds(cdc.ms)}; resync ${seconds(resyncMs)}; ` +
+        `largest history ${result.maxHistoryEvents} events, ${Math.round(result.maxHistoryBytes / 1024)} KiB`,
+    );
+    await sw.client.drop(pipe);
+    return result;
+  } finally {
+    await sw.worker.stop();
+    rmSync(sw.chdbPath, { recursive: true, force: true });
+  }
+}
