@@ -106,6 +106,17 @@ describe('failing visibly, and recovering', () => {
     await assert.rejects(world.client.status(pipe), /no running pipe named "slow"/);
   });
 
+  it('a drop during an offline resync drops too: nothing starts the pipe again', async () => {
+    const pipe = 'slow-offline';
+    await world.client.create(world.config({ name: pipe, destination: { database: dst('lo') }, tables: ['slow'] }));
+    await expectStatus(world, pipe, 'Running', 30_000);
+    await world.client.resync(pipe, { mode: 'offline', maxRowsPerSecond: 2_000 });
+    await expectStatus(world, pipe, 'Snapshot', 30_000);
+    await world.client.drop(pipe);
+    await sleep(3_000);
+    await assert.rejects(world.client.status(pipe), /no running pipe named "slow-offline"/);
+  });
+
   it('a pipe created again over the tables of an earlier one loads fresh tables: no stale rows, the new schema and ORDER BY', async () => {
     const pipe = 'again';
     const db = dst('a');

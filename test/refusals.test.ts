@@ -27,6 +27,8 @@ describe('refused up front, by name', () => {
     await q("SET SESSION sql_mode = ''");
     await q('CREATE TABLE zero_times (t DATETIME PRIMARY KEY, v INT)');
     await q("INSERT INTO zero_times VALUES ('0000-00-00 00:00:00', 1), ('1970-01-01 00:00:00', 2)");
+    await q('CREATE TABLE partial_zero (d DATE PRIMARY KEY, v INT)');
+    await q("INSERT INTO partial_zero VALUES ('2024-01-01', 1), ('2024-00-00', 2), ('2024-02-01', 3)");
     await q('CREATE TABLE nullable_key (a INT NULL, v INT)');
     await q('INSERT INTO nullable_key VALUES (NULL, 1), (0, 2)');
     await q('CREATE TABLE Mixed_Case (id INT PRIMARY KEY)');
@@ -66,6 +68,8 @@ describe('refused up front, by name', () => {
     await expectRefusal({ tables: ['old_dates'] }, /key column "d" holds 1000-01-01, which ClickHouse's Date32 cannot hold exactly/);
     await expectRefusal({ tables: ['zero_times'] }, /key column "t" holds 0000-00-00 00:00:00/);
     await expectRefusal({ tables: [{ name: 'nullable_key', key: ['a'] }] }, /key column "a" allows NULL at the source/);
+    // A zero month between good keys passes Setup's range check; the load refuses the value, never writing it.
+    await expectRefusal({ tables: ['partial_zero'] }, /value 2024-00-00 of column "d" is a key value ClickHouse cannot hold exactly/);
   });
 
   it('a table name in the wrong letter case, with the right one suggested', async () => {
@@ -80,6 +84,25 @@ describe('refused up front, by name', () => {
       await expectRefusal({ tables: ['parent'], source: { serverId: 424242 } }, /source\.serverId 424242 is already used by pipe "id-first" on the same source/);
     } finally {
       await world.client.drop('id-first');
+    }
+  });
+
+  it("ClickHouse's own databases and an ORDER BY naming a column twice, also when the pipe is started from the Temporal UI or CLI", async () => {
+    const raw = (name: string, patch: Record<string, unknown>) => ({
+      ...world.config({ name, destination: { database: `dst_${world.id}_raw` }, tables: ['parent'] }),
+      ...patch,
+    });
+    // pipectl refuses before anything starts.
+    assert.throws(() => world.config({ name: 'sys', destination: { database: 'system' }, tables: ['parent'] }), /destination\.database: is one of ClickHouse's own databases/);
+    // Started as a workflow with the raw input (what the Temporal UI sends), the pipe shows Failed with the same reason.
+    for (const [name, patch, message] of [
+      ['raw-system', { destination: { database: 'INFORMATION_SCHEMA' } }, /destination\.database: is one of ClickHouse's own databases/],
+      ['raw-order-by', { tables: [{ name: 'parent', orderBy: ['id', 'id'] }] }, /tables\[0\]\.orderBy: lists column "id" twice/],
+    ] as const) {
+      await world.client.temporal.workflow.start('pipeWorkflow', { taskQueue: world.taskQueue, workflowId: `pipe:${name}`, args: [{ config: raw(name, patch) }] });
+      const view = await expectStatus(world, name, 'Failed', 30_000);
+      assert.match(view.lastError ?? '', message);
+      await world.client.drop(name);
     }
   });
 

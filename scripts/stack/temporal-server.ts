@@ -14,6 +14,8 @@ export interface TemporalServerOptions {
   logDir: string;
   /** Names the server's pid file; a server left by a killed run under the same name is stopped first. */
   instance?: string;
+  /** Dynamic config values, `key=value` (e.g. limit.historyCount.suggestContinueAsNew=100, for tests). */
+  dynamicConfig?: string[];
 }
 
 /** A Temporal dev server (the real server, one process), reused if already up. */
@@ -24,6 +26,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'error'];
   // The pipes' search attributes (src/pipe/search-attributes.ts).
   for (const a of PIPE_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${a.name}=Keyword`);
+  for (const value of opts.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) {

@@ -35,7 +35,10 @@ async function callPipe<R>(deps: ActivityDeps, pipe: string, updateId: string, s
       if (refusal(err)) throw new PipeValidationError(deepestMessage(err));
       throw new Error(deepestMessage(err));
     }
-    if (err instanceof WorkflowNotFoundError || /workflow execution already completed/i.test(String(err))) {
+    if (err instanceof WorkflowNotFoundError || /workflow execution already completed|continued as new|workflow.*completed/i.test(String(err))) {
+      // The run ended under the request: continued as new (asked again, the next run answers), or the pipe is gone.
+      const next = await deps.temporal.workflow.getHandle(pipeWorkflowId(pipe)).describe().catch(() => null);
+      if (next?.status.name === 'RUNNING') throw new Error(`pipe ${pipe} continued as new during ${updateId}; asked again`);
       throw new PipeValidationError(`pipe ${pipe} is not running (${updateId})`);
     }
     throw err;

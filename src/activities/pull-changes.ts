@@ -11,6 +11,9 @@ import { dedupToken } from '../clickhouse/dedup-token.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { crashPoint } from './crash-points.js';
+import { cdcTargetsQuery } from '../contract/messages.js';
+import { digest } from '../pipe/digest.js';
+import { pipeWorkflowId } from '../pipe/names.js';
 import { pipeMetrics } from '../metrics/pipe-metrics.js';
 
 /** Rows held before a write, whatever the batch size (bounds memory for wide rows). */
@@ -21,13 +24,21 @@ const DRAIN_IDLE_MS = 2_000;
 
 const streams = new StreamPool();
 
-/** A batch's targets: the live tables, and the shadows of resyncs running online. */
-const targetsOf = (input: PullChangesInput): CdcTarget[] =>
-  input.targets ?? (input.schemas ?? []).map((schema) => ({ source: schema.table, table: schema.table, schema }));
+/**
+ * A batch's targets: the live tables, and the shadows of resyncs running
+ * online, read from the pipe (checked against the digest the workflow
+ * sent), or, from versions before that, from the input.
+ */
+async function targetsOf(deps: ActivityDeps, input: PullChangesInput): Promise<CdcTarget[] | null> {
+  if (input.targetsDigest === undefined) return input.targets ?? (input.schemas ?? []).map((schema) => ({ source: schema.table, table: schema.table, schema }));
+  const targets = await deps.temporal.workflow.getHandle(pipeWorkflowId(input.pipe)).query(cdcTargetsQuery);
+  // Another answer: the pipe changed its targets since it asked (a resync ended meanwhile); null, and it asks again.
+  return digest(targets) === input.targetsDigest ? targets : null;
+}
 
 /** A stream can be taken over by a batch of the same pipe, at the same position, with the same targets (schemas included: they are checked). */
-const streamKey = (input: PullChangesInput, at: BinlogPosition) =>
-  JSON.stringify([input.pipe, input.source.database, targetsOf(input), at.file, at.pos]);
+const streamKey = (input: PullChangesInput, targets: CdcTarget[], at: BinlogPosition) =>
+  JSON.stringify([input.pipe, input.source.database, targets, at.file, at.pos]);
 
 /** A written batch, in the worker's metrics: changes by table and kind, the batch's duration, the lag. */
 function recordBatch(pipe: string, counts: PullChangesResult['counts'], started: number, lagSeconds: number): void {
@@ -51,10 +62,12 @@ export function pullChangesActivity(deps: ActivityDeps) {
    */
   return async function pullChanges(input: PullChangesInput): Promise<PullChangesResult> {
     const ctx = Context.current();
-    const targets = targetsOf(input);
+    const targets = await targetsOf(deps, input);
+    // Nothing read, nothing committed: the next batch starts from the same position with the pipe's targets now.
+    if (!targets) return { position: input.from, changes: 0, counts: {} };
     const schemas = new Map(targets.map((t) => [t.table, t.schema]));
     const batch = new ChangeBatch(targets);
-    const reused = streams.take(streamKey(input, input.from));
+    const reused = streams.take(streamKey(input, targets, input.from));
     const stream =
       reused ??
       new BinlogStream({
@@ -85,7 +98,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
     /** Ends the batch at `committed`, leaving the stream open for the next one. */
     const finish = async (): Promise<PullChangesResult> => {
       await flush();
-      streams.keep(streamKey(input, committed), stream);
+      streams.keep(streamKey(input, targets, committed), stream);
       kept = true;
       recordBatch(input.pipe, batch.counts, started, changes > 0 && firstChangeAt !== null ? (Date.now() - firstChangeAt) / 1000 : 0);
       return {

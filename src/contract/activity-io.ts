@@ -110,8 +110,10 @@ export interface PullChangesInput {
   pipe: string;
   source: SourceConfig;
   destinationDatabase: string;
-  /** Where each table's changes go (live tables and shadows). */
+  /** Where each table's changes go (live tables and shadows), as versions before the digest sent them. */
   targets?: CdcTarget[];
+  /** The digest (pipe/digest.ts) of the targets, which the activity reads from the pipe (cdcTargetsQuery). */
+  targetsDigest?: string;
   /** The live tables, as versions before shadows existed sent them. */
   schemas?: TableSchema[];
   from: BinlogPosition;

@@ -4,6 +4,7 @@ import type { ResyncOptions } from '../pipe/resync-options.js';
 import type { BinlogPosition, InitialLoadStats, PipeStatus, PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import type { TableValidation } from '../pipe/validation.js';
+import type { CdcTarget } from './activity-io.js';
 import type { SwapOutcome } from './workflow-io.js';
 
 /**
@@ -103,3 +104,11 @@ export interface ValidationProgress {
   differingKeys: number;
 }
 export const validationProgressQuery = defineQuery<ValidationProgress>('validationProgress');
+
+/**
+ * The targets the pipe's next CDC batch writes (live tables and shadows,
+ * with their schemas). The batch's activity reads them by this query rather
+ * than in its input: with hundreds of tables the schemas would make every
+ * batch's history event large.
+ */
+export const cdcTargetsQuery = defineQuery<CdcTarget[]>('cdcTargets');

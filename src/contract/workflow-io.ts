@@ -40,6 +40,8 @@ export interface PipeCarryOver {
   reload?: Record<string, string>;
   /** Tables whose schema was read after CDC's position, and where (CDC skips their earlier DDL). */
   schemaFrom?: Record<string, BinlogPosition>;
+  /** Which resync last swapped each table in (a swap asked again after continue-as-new is answered from it). */
+  swappedBy?: Record<string, string>;
 }
 
 export interface PipeWorkflowInput {

@@ -5,6 +5,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -16,10 +17,17 @@ import { emptyTableStats, type BinlogPosition } from '../pipe/status.js';
 import { recordCdcBatch } from '../pipe/status-updates.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { positionReached } from '../pipe/version.js';
+import { digest } from '../pipe/digest.js';
 import { cdcActivities } from './activity-options.js';
 import type { PipeRun } from './pipe-run.js';
 import { prepareAndLoad } from './snapshot.js';
 import { followDdl, reloadTables } from './schema-changes.js';
+
+/** Patch id: a CDC batch reads its targets by query, not from its input. */
+const TARGETS_BY_QUERY = 'cdc-targets-by-query';
+
+/** Patch id: the run continues as new while waits for a position are pending (their callers ask again). */
+const CONTINUE_UNDER_WAITS = 'continue-under-waits';
 
 /** Batches per run before continue-as-new, well below history limits. */
 const BATCHES_PER_RUN = 500;
@@ -36,7 +44,8 @@ export async function runCdc(pipe: PipeRun, schemas: TableSchema[], from: Binlog
   await reloadChanged(pipe, changed);
   for (let batch = 0; ; batch++) {
     if (pipe.drainTo && positionReached(pipe.position!, pipe.drainTo)) return { status: 'Dropped' };
-    const idle = pipe.tablesToAdd.length === 0 && pipe.jobs.length === 0 && !pipe.drainTo && allHandlersFinished();
+    // Waits for a position (a resync's, a validation's) do not hold the run back: a long online resync would otherwise grow its history without end.
+    const idle = pipe.tablesToAdd.length === 0 && pipe.jobs.length === 0 && !pipe.drainTo && (patched(CONTINUE_UNDER_WAITS) ? pipe.busy === 0 : allHandlersFinished());
     if ((batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) && idle) {
       return continueAsNew<(input: PipeWorkflowInput) => Promise<PipeWorkflowResult>>({ config: pipe.config, carryOver: pipe.carryOverState()! });
     }
@@ -104,13 +113,16 @@ async function pullBatch(pipe: PipeRun): Promise<PullChangesResult | null> {
   let done = false;
   const stopAt = pipe.stopAt;
   const scope = new CancellationScope();
+  // The targets go by query (see cdcTargetsQuery); old histories sent them in the input.
+  const targets = pipe.tables!.targets();
+  const byQuery = patched(TARGETS_BY_QUERY);
   const pull = scope
     .run(() =>
       cdcActivities(config.settings.syncIntervalSeconds).pullChanges({
         pipe: config.name,
         source: config.source,
         destinationDatabase: config.destination.database,
-        targets: pipe.tables!.targets(),
+        ...(byQuery ? { targetsDigest: digest(targets) } : { targets }),
         from: pipe.position!,
         syncIntervalMs: config.settings.syncIntervalSeconds * 1000,
         pullBatchSize: config.settings.pullBatchSize,

@@ -1,6 +1,6 @@
 import { ApplicationFailure, ParentClosePolicy, condition, setHandler, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { addTablesUpdate, configQuery, drainAndStopSignal, resyncRefusedSignal, resyncUpdate, tablesQuery, validationResultSignal } from '../contract/messages.js';
+import { addTablesUpdate, cdcTargetsQuery, configQuery, drainAndStopSignal, resyncRefusedSignal, resyncUpdate, tablesQuery, validationResultSignal } from '../contract/messages.js';
 import type { PipeCarryOver } from '../contract/workflow-io.js';
 import { parsePipeConfig, type PipeConfig, type PipeConfigInput, type TableConfig } from '../pipe/config.js';
 import { permanentFailure } from '../pipe/errors.js';
@@ -35,7 +35,13 @@ export class PipeRun {
   /** Positions someone waits for CDC to reach: the next batch stops there. */
   readonly catchUps: BinlogPosition[] = [];
   /** Which resync last swapped each table in (a retried swap request is answered from it). */
-  readonly swappedBy = new Map<string, string>();
+  readonly swappedBy: Map<string, string>;
+  /**
+   * Handlers at work other than waits for a position (adding tables,
+   * starting a resync or a shadow, a swap): the run does not continue as new
+   * under them. A wait for a position may be cut by it: its caller asks again.
+   */
+  busy = 0;
   /** The step of a whole-pipe online resync: the status shown while CDC runs. */
   resyncPhase: PipeStatus | null;
 
@@ -45,14 +51,16 @@ export class PipeRun {
   ) {
     this.controls = new PipeControls(carryOver?.view ?? initialView(config, new Date()), carryOver?.paused ?? false);
     this.resyncPhase = carryOver?.resyncPhase ?? null;
+    this.swappedBy = new Map(Object.entries(carryOver?.swappedBy ?? {}));
     setHandler(configQuery, () => this.config);
     setHandler(drainAndStopSignal, (position) => this.drainAndStop(position));
     setHandler(resyncRefusedSignal, (message) => {
       this.view.lastError = message;
     });
-    setHandler(addTablesUpdate, ({ tables, force }) => this.acceptTables(tables, force));
-    setHandler(resyncUpdate, (options) => this.startResync(options));
+    setHandler(addTablesUpdate, ({ tables, force }) => this.tracked(() => this.acceptTables(tables, force)));
+    setHandler(resyncUpdate, (options) => this.tracked(() => this.startResync(options)));
     setHandler(tablesQuery, () => ({ schemas: this.tables?.schemas ?? [], stopped: this.tables?.stopped ?? {} }));
+    setHandler(cdcTargetsQuery, () => this.tables?.targets() ?? []);
     setHandler(validationResultSignal, ({ table, validation }) => recordValidation(this.view, table, validation));
     // A drain for a resync needs CDC to make progress; a pipe whose batches
     // fail ends at once instead, so the resync can rescue it.
@@ -88,6 +96,16 @@ export class PipeRun {
   /** Whether the CDC batch in flight should give way (pause, tables to add, a drain, work between batches). */
   get interrupted(): boolean {
     return this.controls.paused || this.tablesToAdd.length > 0 || this.drainTo !== null || this.jobs.length > 0;
+  }
+
+  /** Runs a handler's work, counted in `busy`. */
+  async tracked<T>(work: () => Promise<T>): Promise<T> {
+    this.busy++;
+    try {
+      return await work();
+    } finally {
+      this.busy--;
+    }
   }
 
   /** Runs `job` between two batches and returns its outcome to the handler that asked. */
@@ -160,6 +178,7 @@ export class PipeRun {
       paused: this.controls.paused,
       ...this.tables.carryOver(),
       resyncPhase: this.resyncPhase,
+      ...(this.swappedBy.size ? { swappedBy: Object.fromEntries(this.swappedBy) } : {}),
     };
   }
 }

@@ -24,9 +24,9 @@ import type { PipeRun } from './pipe-run.js';
  * change is written to only one of a table's two copies.
  */
 export function registerShadowHandlers(pipe: PipeRun): void {
-  setHandler(beginShadowUpdate, (request) => beginShadow(pipe, request));
+  setHandler(beginShadowUpdate, (request) => pipe.tracked(() => beginShadow(pipe, request)));
   setHandler(catchUpUpdate, ({ position }) => pipe.reach(position));
-  setHandler(swapShadowsUpdate, ({ resync, tables }) => swapShadows(pipe, resync, tables));
+  setHandler(swapShadowsUpdate, ({ resync, tables }) => pipe.tracked(() => swapShadows(pipe, resync, tables)));
   setHandler(shadowProgressSignal, ({ resync, table, load }) => {
     const stats = pipe.view.tables[table];
     if (!stats || pipe.tables?.shadows[table]?.resync !== resync) return;
