@@ -48,9 +48,28 @@ describe('binlog retention', () => {
     }
   });
 
+  it('refuses the same for tables added to a running pipe and for an offline resync, leaving the pipe as it was', async () => {
+    const pipe = 'grows';
+    await world.client.create(world.config({ name: pipe, destination: { database: dst('g') }, tables: ['small'], settings: { maxRowsPerSecond: 200 } }));
+    await expectStatus(world, pipe, 'Running', 60_000);
+    await world.root.query('SET GLOBAL binlog_expire_logs_seconds = 60');
+    try {
+      await assert.rejects(world.client.addTables(pipe, ['medium', 'large']), /tables not added: the load of about \d+ rows should take about 2 min .*binlog only 60 s/);
+      // 100 rows at 1 row/s: longer than the binlog is kept.
+      await world.client.resync(pipe, { mode: 'offline', maxRowsPerSecond: 1 });
+      await assert.rejects(world.client.waitForResync(pipe, 30_000), /resync of pipe grows refused: the load of about \d+ rows .* binlog only 60 s/);
+      const view = await world.client.status(pipe);
+      assert.equal(view.status, 'Running');
+      assert.deepEqual(Object.keys(view.tables), ['small'], 'no table added');
+    } finally {
+      await world.root.query('SET GLOBAL binlog_expire_logs_seconds = 0');
+      await world.client.drop(pipe);
+    }
+  });
+
   it('fails at once when the binlog is purged during the load', async () => {
     const pipe = 'purged';
-    // Tables load one after the other; the large one slowly.
+    // Chunks are taken in table order: the small tables end early, the large one loads slowly.
     await world.client.create(
       world.config({ name: pipe, destination: { database: dst('p') }, tables: ['small', 'medium', 'large'], settings: { maxRowsPerSecond: 2_000 } }),
     );

@@ -4,6 +4,7 @@ import type { SwapOutcome } from '../contract/workflow-io.js';
 import type { TableConfig } from '../pipe/config.js';
 import { PipeValidationError, deepestMessage } from '../pipe/errors.js';
 import { pipeWorkflowId } from '../pipe/names.js';
+import { digest } from '../pipe/digest.js';
 import type { BinlogPosition } from '../pipe/status.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -63,7 +64,8 @@ export function pipeCallActivities(deps: ActivityDeps) {
       return pipeReached(deps, input.pipe, input.position, input.run);
     },
     async swapShadows(input: { pipe: string; resync: string; run: string; tables: string[] }): Promise<Record<string, SwapOutcome | 'ended'>> {
-      const updateId = `${input.run}/swap/${input.tables.join(',')}`;
+      // (A digest of the names: ids are limited in length, a pipe may have hundreds of tables.)
+      const updateId = `${input.run}/swap/${digest(input.tables)}`;
       return call(input.pipe, updateId, (h) => h.executeUpdate(swapShadowsUpdate, { args: [{ resync: input.resync, tables: input.tables }], updateId }));
     },
   };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parsePipeConfig, type PipeConfig } from './config.js';
 import { PipeConfigError } from './errors.js';
 import { resyncWorkflowId } from './names.js';
+import { digest } from './digest.js';
 
 /**
  * What a resync request may carry besides the pipe's name: which tables
@@ -50,7 +51,10 @@ export function parseResyncRequest(input: unknown): ParsedResyncRequest {
  * can run at once.
  */
 export function resyncIdFor(pipe: string, tables?: readonly string[]): string {
-  return tables ? `${resyncWorkflowId(pipe)}:${[...tables].sort().join(',')}` : resyncWorkflowId(pipe);
+  if (!tables) return resyncWorkflowId(pipe);
+  const names = [...tables].sort().join(',');
+  // Workflow ids are limited in length: a long list is named by its first tables and a digest.
+  return `${resyncWorkflowId(pipe)}:${names.length <= 200 ? names : `${names.slice(0, 120)}…${digest(tables.slice().sort())}`}`;
 }
 
 /** The pipe's configuration with a resync's changes applied (validated again). */

@@ -6,7 +6,10 @@ import { setupActivities } from './activity-options.js';
 /** Patch id: a load that stops CDC meanwhile checks that the binlog still holds CDC's start. */
 const BINLOG_WATCH = 'binlog-watch';
 
-/** How often the binlog is checked during a load (also whenever a table's load ends). */
+/** Patch id: the binlog is checked once more when the load ends. */
+const BINLOG_CHECK_AT_END = 'binlog-check-at-end';
+
+/** How often the binlog is checked during a load (also whenever a table's load ends, and at its end). */
 const EVERY = '1 minute';
 
 /**
@@ -43,6 +46,8 @@ export async function watchingBinlog<T>(
   });
   watch.catch(() => undefined);
   await condition(() => finished || purged !== null);
+  // A purge since the last check is caught now, not when CDC starts.
+  if (purged === null && patched(BINLOG_CHECK_AT_END)) await setupActivities.checkBinlogHolds({ config, position }).catch((err: unknown) => (purged = err));
   if (purged === null) return run;
   work.cancel();
   await run.catch(() => undefined);

@@ -14,6 +14,7 @@ import { definitionChanged } from '../pipe/errors.js';
 import type { ParsedResyncRequest } from '../pipe/resync-options.js';
 import { emptyTableStats, initialView, type PipeStatus } from '../pipe/status.js';
 import { positionReached, snapshotVersion } from '../pipe/version.js';
+import { digest } from '../pipe/digest.js';
 import { stepActivities } from './activity-options.js';
 import { PipeControls } from './controls.js';
 import { inLanes } from './lanes.js';
@@ -165,7 +166,7 @@ async function swapIn(job: ResyncJob, names: string[]): Promise<string[]> {
   const { config, resync } = job;
   const furthest = names.map((t) => job.starts[t]!.position).reduce((far, p) => (positionReached(p, far) ? p : far));
   // Update ids unique to this run (and to this round of swaps).
-  const run = `${job.marker}/${names.join(',')}`;
+  const run = `${job.marker}/${digest(names)}`;
   await stepActivities.catchUp({ pipe: config.name, resync, run, position: furthest });
   const carried: Record<string, number> = {};
   for (const name of names) {

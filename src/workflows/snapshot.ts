@@ -1,73 +1,28 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { PreparePipeResult } from '../contract/activity-io.js';
 import type { PipeConfig } from '../pipe/config.js';
 import { snapshotVersion } from '../pipe/version.js';
-import type { TableSchema } from '../pipe/table-schema.js';
-import type { BinlogPosition, InitialLoadStats, PipeStatusView } from '../pipe/status.js';
-import { finishTableLoad, recordChunkLoaded, startTableLoad } from '../pipe/status-updates.js';
+import type { BinlogPosition } from '../pipe/status.js';
+import { finishTableLoad, startTableLoad } from '../pipe/status-updates.js';
 import type { PipeControls } from './controls.js';
 import { loadActivities, setupActivities, stepActivities } from './activity-options.js';
 import { RESYNC_SUFFIX } from '../pipe/names.js';
 import { inLanes } from './lanes.js';
+import { loadChunkOf, perChunkRate, rowsPerPartition, type SnapshotPlan, type TableLoad } from './chunk-load.js';
+import { POOLED_LOAD, loadTablesPooled } from './pooled-load.js';
 import { watchingBinlog } from './binlog-watch.js';
-import { deepestMessage, definitionChanged } from '../pipe/errors.js';
 
-/** Longest a chunk runs under a rate limit (seconds). */
-const RATED_CHUNK_SECONDS = 5;
 
 /**
- * Largest page a chunk reads and writes at once (rows). Measured: 5,000 to
- * 20,000 load at the same speed, larger pages use more memory, 100,000 is
- * slower; smaller pages also mean less to read again after a crash.
- */
-const MAX_PAGE_ROWS = 5_000;
-
-export interface SnapshotPlan {
-  config: PipeConfig;
-  schemas: TableSchema[];
-  version: number;
-  loadId: string;
-  /** The destination table a source table's rows go to. */
-  target: (table: string) => string;
-  /** Each table's statistics, and the pipe's activity history, are kept here. */
-  view: PipeStatusView;
-  /** No new chunk starts while this holds (pause). */
-  isPaused: () => boolean;
-}
-
-/** One table's load: its rows go to `target` with `version`, its statistics to `load`. */
-export interface TableLoad {
-  config: PipeConfig;
-  schema: TableSchema;
-  version: number;
-  loadId: string;
-  target: string;
-  load: InitialLoadStats;
-  /** The view whose activity history counts the rows (absent: reported through onProgress). */
-  view?: PipeStatusView;
-  isPaused: () => boolean;
-  /** Called after each chunk (and at the end). */
-  onProgress?: () => void;
-}
-
-/**
- * Under a rate limit, chunks of at most RATED_CHUNK_SECONDS of work: the
- * last chunks of a table then leave lanes idle only briefly, and the pace
- * holds to the end.
- */
-function rowsPerPartition(settings: PipeConfig['settings'], perChunkRate: number | undefined): number {
-  if (!perChunkRate) return settings.snapshotRowsPerPartition;
-  return Math.max(1_000, Math.min(settings.snapshotRowsPerPartition, Math.round(perChunkRate * RATED_CHUNK_SECONDS)));
-}
-
-/**
- * The initial load: tables `snapshotTablesInParallel` at a time, each split
+ * The initial load (histories from before the pooled load, see
+ * pooled-load.ts): tables `snapshotTablesInParallel` at a time, each split
  * into key-range chunks loaded `snapshotParallelThreads` at a time. Only
  * plans, cursors and counts pass through the workflow; rows go straight from
  * MySQL to ClickHouse inside the chunk activities. Returns the tables whose
  * definition changed under their load, with what changed.
  */
 export async function loadTables(plan: SnapshotPlan): Promise<Record<string, string>> {
+  if (patched(POOLED_LOAD)) return loadTablesPooled(plan);
   const changed: Record<string, string> = {};
   await inLanes(plan.schemas, plan.config.settings.snapshotTablesInParallel, async (schema) => {
     const change = await loadTable({ ...plan, schema, target: plan.target(schema.table), load: plan.view.tables[schema.table]!.initialLoad });
@@ -82,38 +37,18 @@ export async function loadTables(plan: SnapshotPlan): Promise<Record<string, str
  * (the table must be loaded again from its new definition), else null.
  */
 export async function loadTable(job: TableLoad): Promise<string | null> {
-  const { settings, source, destination } = job.config;
+  const { settings, source } = job.config;
   const { schema, load } = job;
-  // The source-wide cap, shared by every chunk that can run at once.
-  const perChunkRate = settings.maxRowsPerSecond
-    ? settings.maxRowsPerSecond / (settings.snapshotParallelThreads * settings.snapshotTablesInParallel)
-    : undefined;
+  const rate = perChunkRate(settings);
   startTableLoad(load, new Date());
-  const chunks = await loadActivities.planTableChunks({ source, schema, rowsPerPartition: rowsPerPartition(settings, perChunkRate) });
+  const chunks = await loadActivities.planTableChunks({ source, schema, rowsPerPartition: rowsPerPartition(settings, rate) });
   load.chunksTotal = chunks.length;
   job.onProgress?.();
   let changed: string | null = null;
   await inLanes(chunks, settings.snapshotParallelThreads, async (chunk) => {
     await condition(() => !job.isPaused());
     if (changed) return;
-    try {
-      const result = await loadActivities.loadChunk({
-        source,
-        schema,
-        chunk,
-        destinationDatabase: destination.database,
-        destinationTable: job.target,
-        version: job.version,
-        loadId: job.loadId,
-        pageSize: Math.min(MAX_PAGE_ROWS, settings.snapshotRowsPerPartition),
-        maxRowsPerSecond: perChunkRate,
-        loadMode: settings.loadMode,
-      });
-      recordChunkLoaded(load, result, new Date(), job.view);
-    } catch (err) {
-      if (!definitionChanged(err)) throw err;
-      changed ??= deepestMessage(err);
-    }
+    changed ??= await loadChunkOf(job, chunk, rate);
     job.onProgress?.();
   });
   if (changed) return changed;
