@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { TestWorld, sleep, testEnv, type RunningWorker } from './helpers/stack.js';
-import { assertSameAsSource, expectStatus, waitCaughtUp } from './helpers/pipes.js';
+import { assertSameAsSource, decideXa, expectStatus, waitCaughtUp } from './helpers/pipes.js';
 import { startTemporalServer } from '../scripts/stack/temporal-server.js';
 import { freePort, type Service } from '../scripts/stack/processes.js';
 import { rootConnection } from '../scripts/stack/mariadb.js';
@@ -89,15 +89,7 @@ describe('continue-as-new under a resync, a validation and a held XA transaction
       await sleep(200);
       assert.ok(i < 300, 'the run continued as new');
     }
-    for (let i = 0; ; i++) {
-      try {
-        await world.root.query("XA COMMIT 'across'");
-        break;
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'ER_XAER_NOTA' || i > 50) throw err;
-        await sleep(100);
-      }
-    }
+    await decideXa(world, "XA COMMIT 'across'");
     await waitCaughtUp(world, pipe);
     await assertSameAsSource(world, dst(), 'b', ['id', 'v'], ['id']);
   });

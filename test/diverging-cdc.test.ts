@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RowDataPacket } from 'mysql2/promise';
 import assert from 'node:assert/strict';
 import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
-import { assertSameAsSource, expectStatus, waitCaughtUp, waitForTableState } from './helpers/pipes.js';
+import { assertSameAsSource, decideXa, expectStatus, waitCaughtUp, waitForTableState } from './helpers/pipes.js';
 import { qualifiedChTable } from '../src/clickhouse/quote.js';
 import { rootConnection } from '../scripts/stack/mariadb.js';
 
@@ -107,17 +107,7 @@ describe('a running pipe never diverges silently', () => {
 
   it('applies an XA transaction only when committed, also across batches and restarts', async () => {
     const q = (sql: string) => world.root.query(sql);
-    // The server detaches a prepared transaction from a closed session a moment after it closes.
-    const decide = async (sql: string) => {
-      for (let i = 0; ; i++) {
-        try {
-          return await q(sql);
-        } catch (err) {
-          if ((err as { code?: string }).code !== 'ER_XAER_NOTA' || i > 50) throw err;
-          await sleep(100);
-        }
-      }
-    };
+    const decide = (sql: string) => decideXa(world, sql);
     // Prepared by one session, which goes away; decided later by another.
     const prepare = async (sql: string) => {
       const session = await rootConnection(world.env.port, world.sourceDb);
@@ -155,15 +145,7 @@ describe('a running pipe never diverges silently', () => {
     await world.client.create(world.config({ name: waiting, destination: { database: `${dst()}_w` }, tables: ['ok'] }));
     await sleep(3_000);
     assert.equal((await world.client.status(waiting)).status, 'Setup', 'no start position while a transaction straddles it');
-    for (let i = 0; ; i++) {
-      try {
-        await world.root.query("XA ROLLBACK 'pending'");
-        break;
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'ER_XAER_NOTA' || i > 50) throw err;
-        await sleep(100);
-      }
-    }
+    await decideXa(world, "XA ROLLBACK 'pending'");
     await expectStatus(world, waiting, 'Running', 60_000);
     await world.client.drop(waiting);
   });

@@ -29,6 +29,9 @@ const TARGETS_BY_QUERY = 'cdc-targets-by-query';
 /** Patch id: the run continues as new while waits for a position are pending (their callers ask again). */
 const CONTINUE_UNDER_WAITS = 'continue-under-waits';
 
+/** Patch id: a batch the pipe cancelled counts as cancelled however it ended. */
+const CANCELLED_BATCH_ANY_END = 'cancelled-batch-any-end';
+
 /** Batches per run before continue-as-new, well below history limits. */
 const BATCHES_PER_RUN = 500;
 
@@ -135,11 +138,14 @@ async function pullBatch(pipe: PipeRun): Promise<PullChangesResult | null> {
   // Awaited below, or dropped with a drop's cancellation.
   pull.catch(() => undefined);
   await condition(() => done || (!stopAt && pipe.interrupted) || (stopAt !== null && pipe.jobs.length > 0));
-  if (!done) scope.cancel();
+  const cancelled = !done;
+  if (cancelled) scope.cancel();
   try {
     return await pull;
   } catch (err) {
-    if (isCancellation(err) && (pipe.interrupted || pipe.jobs.length > 0)) return null;
+    // Cancelled by the pipe: nothing it read is committed, whatever ended it (its worker may have died
+    // meanwhile, and the batch then ends by a heartbeat timeout instead of acknowledging the cancellation).
+    if ((isCancellation(err) || (cancelled && patched(CANCELLED_BATCH_ANY_END))) && (pipe.interrupted || pipe.jobs.length > 0)) return null;
     throw err;
   }
 }

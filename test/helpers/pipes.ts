@@ -64,3 +64,20 @@ export async function waitForReload(world: TestWorld, pipe: string, table: strin
     }
   }
 }
+
+/**
+ * Decides a prepared XA transaction (`XA COMMIT 'x'`, `XA ROLLBACK 'x'`):
+ * the server detaches it from the session that prepared it a moment after
+ * that session closes, so it is retried until then.
+ */
+export async function decideXa(world: TestWorld, sql: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await world.root.query(sql);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ER_XAER_NOTA' || i > 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
