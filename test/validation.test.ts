@@ -56,7 +56,7 @@ describe('validation and repair', () => {
     await world.root.query('INSERT INTO shadowed SELECT seq, seq FROM seq_1_to_5000');
     worker = await world.startWorker(lossy);
     await world.client.create(
-      world.config({ name: pipe, destination: { database: dst() }, tables: ['t', 'u', 'shadowed'], settings: { snapshotRowsPerPartition: 5_000 } }),
+      world.config({ name: pipe, destination: { database: dst() }, tables: ['t', 'u', 'shadowed'], settings: { snapshotRowsPerPartition: 5_000, loadMode: 'stream' } }),
     );
     await expectStatus(world, pipe, 'Running', 120_000);
   });

@@ -1,4 +1,4 @@
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ServiceError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../contract/messages.js';
 import type { ResyncWorkflowResult } from '../contract/workflow-io.js';
 import type { BinlogPosition, PipeStatus, PipeStatusView } from '../pipe/status.js';
@@ -8,7 +8,16 @@ import { PipeClientError } from './pipe-client-error.js';
 /** What a wait looks for in each status it reads: an answer, or undefined to go on (it is told when time is up). */
 export type StatusCheck<R> = (view: PipeStatusView, timedOut: boolean) => R | undefined;
 
-/** Reads a status every `everyMs` until `check` gives an answer. */
+/** gRPC DEADLINE_EXCEEDED and UNAVAILABLE: no worker answered the query in time, or the server is restarting. */
+const UNANSWERED = new Set([4, 14]);
+
+/** A query no worker took in time (its worker restarting): a wait asks again rather than fail. */
+function unanswered(err: unknown): boolean {
+  const code = err instanceof ServiceError && err.cause && typeof err.cause === 'object' && 'code' in err.cause ? err.cause.code : undefined;
+  return typeof code === 'number' && UNANSWERED.has(code);
+}
+
+/** Reads a status every `everyMs` until `check` gives an answer; a status nobody answered is asked again until time is up. */
 export async function pollStatus<R>(
   read: () => Promise<PipeStatusView>,
   timeoutMs: number,
@@ -18,7 +27,14 @@ export async function pollStatus<R>(
 ): Promise<R> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const view = await read();
+    let view: PipeStatusView;
+    try {
+      view = await read();
+    } catch (err) {
+      if (!unanswered(err) || Date.now() >= until) throw err;
+      await new Promise((r) => setTimeout(r, everyMs));
+      continue;
+    }
     onPoll?.(view);
     const answer = check(view, Date.now() >= until);
     if (answer !== undefined) return answer;

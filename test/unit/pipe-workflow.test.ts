@@ -57,6 +57,7 @@ function standIns(overrides: Partial<Record<keyof Activities, (input: never) => 
     async validateSource() {
       return [schema];
     },
+    async checkBinlogHolds() {},
     // The test server has not registered the pipes' search attributes.
     async searchAttributesReady() {
       return false;
