@@ -25,9 +25,18 @@ export interface ManyTablesResult {
   resyncMs: number;
 }
 
-async function historySize(h: WorkflowHandle): Promise<{ events: number; bytes: number }> {
+/** A history's size, and what its events are (activities by name), most frequent first. */
+async function historySize(h: WorkflowHandle): Promise<{ events: number; bytes: number; kinds: string }> {
   const history = await h.fetchHistory();
-  return { events: history.events?.length ?? 0, bytes: JSON.stringify(history).length };
+  const kinds = new Map<string, number>();
+  for (const e of history.events ?? []) {
+    const attrs = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]);
+    const activity = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    const kind = (attrs ?? 'unknown').replace(/EventAttributes$/, '') + (activity ? `(${activity})` : '');
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  const top = [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `${k} ${n}`).join(', ');
+  return { events: history.events?.length ?? 0, bytes: JSON.stringify(history).length, kinds: top };
 }
 
 /**
@@ -63,7 +72,9 @@ export async function measureManyTables(ctx: BenchContext, tableCount: number): 
     await sw.client.resync(pipe);
     await sw.client.waitForResync(pipe, 60 * 60_000);
     const resyncMs = Date.now() - resyncStarted;
-    const sizes = await Promise.all([pipeWorkflowId(pipe), resyncWorkflowId(pipe)].map((id) => historySize(sw.client.temporal.workflow.getHandle(id))));
+    const ids = [pipeWorkflowId(pipe), resyncWorkflowId(pipe)];
+    const sizes = await Promise.all(ids.map((id) => historySize(sw.client.temporal.workflow.getHandle(id))));
+    sizes.forEach((s, i) => ctx.out.progress(`many tables: history of ${ids[i]}: ${s.events} events: ${s.kinds}`));
     const result: ManyTablesResult = {
       tables: many.tables.length,
       rows: many.rows,
