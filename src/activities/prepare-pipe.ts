@@ -34,12 +34,14 @@ export function preparePipeActivity(deps: ActivityDeps) {
       if (config.cdc && !input.replaceTables && !input.skipRetentionCheck) await refuseShortRetention(conn, config);
       await deps.destination.command(createDatabaseSql(database));
       const replacing: string[] = [];
+      const names = schemas.map((s) => s.table + input.tableSuffix);
+      const stored = input.replaceTables ? new Map<string, number>() : await storedRows(deps.destination, database, names);
       for (const s of schemas) {
         let table = s.table + input.tableSuffix;
         // A table left by an earlier pipe of this name keeps its rows until
         // a fresh one, loaded beside it, takes its place (never stale rows,
         // an old schema or an old ORDER BY).
-        if (!input.replaceTables && ((await storedRows(deps.destination, database, table)) ?? 0) > 0) {
+        if ((stored.get(table) ?? 0) > 0) {
           table = s.table + RESYNC_SUFFIX;
           replacing.push(s.table);
         }
