@@ -1,4 +1,5 @@
-import { ServiceError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isGrpcServiceError, ServiceError, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../contract/messages.js';
 import type { ResyncWorkflowResult } from '../contract/workflow-io.js';
 import type { BinlogPosition, PipeStatus, PipeStatusView } from '../pipe/status.js';
@@ -8,13 +9,13 @@ import { PipeClientError } from './pipe-client-error.js';
 /** What a wait looks for in each status it reads: an answer, or undefined to go on (it is told when time is up). */
 export type StatusCheck<R> = (view: PipeStatusView, timedOut: boolean) => R | undefined;
 
-/** gRPC DEADLINE_EXCEEDED and UNAVAILABLE: no worker answered the query in time, or the server is restarting. */
+/** gRPC status codes DEADLINE_EXCEEDED and UNAVAILABLE: no worker answered the query in time, or the server is restarting. */
 const UNANSWERED = new Set([4, 14]);
 
 /** A query no worker took in time (its worker restarting): a wait asks again rather than fail. */
 function unanswered(err: unknown): boolean {
-  const code = err instanceof ServiceError && err.cause && typeof err.cause === 'object' && 'code' in err.cause ? err.cause.code : undefined;
-  return typeof code === 'number' && UNANSWERED.has(code);
+  const cause = err instanceof ServiceError ? err.cause : err;
+  return isGrpcServiceError(cause) && UNANSWERED.has(cause.code);
 }
 
 /** Reads a status every `everyMs` until `check` gives an answer; a status nobody answered is asked again until time is up. */
@@ -27,18 +28,16 @@ export async function pollStatus<R>(
 ): Promise<R> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    let view: PipeStatusView;
-    try {
-      view = await read();
-    } catch (err) {
-      if (!unanswered(err) || Date.now() >= until) throw err;
-      await new Promise((r) => setTimeout(r, everyMs));
-      continue;
+    const view = await read().catch((err: unknown) => {
+      if (unanswered(err) && Date.now() < until) return null;
+      throw err;
+    });
+    if (view) {
+      onPoll?.(view);
+      const answer = check(view, Date.now() >= until);
+      if (answer !== undefined) return answer;
     }
-    onPoll?.(view);
-    const answer = check(view, Date.now() >= until);
-    if (answer !== undefined) return answer;
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
 }
 
@@ -87,6 +86,6 @@ export async function followResync(
       }
     }
     if (Date.now() > until) throw new PipeClientError(`resync of pipe ${name} is still running after ${Math.round(timeoutMs / 1000)} s`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
