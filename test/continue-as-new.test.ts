@@ -6,14 +6,15 @@ import { assertSameAsSource, decideXa, expectStatus, waitCaughtUp } from './help
 import { startTemporalServer } from '../scripts/stack/temporal-server.js';
 import { freePort, type Service } from '../scripts/stack/processes.js';
 import { rootConnection } from '../scripts/stack/mariadb.js';
-import { pipeWorkflowId } from '../src/pipe/names.js';
+import { pipeWorkflowId, resyncWorkflowId } from '../src/pipe/names.js';
 
 /**
  * A pipe's workflow continues as new to keep its history small, also in the
  * middle of an online resync (whose waits for a position it cuts: they are
  * asked again), of a validation, and while an XA transaction is held. A
  * Temporal server of the test's own suggests continue-as-new every 100
- * events, so this happens dozens of times here.
+ * events, so this happens dozens of times here. A pipe of many tables also
+ * loads them, and resyncs them online and offline, over several runs.
  */
 describe('continue-as-new under a resync, a validation and a held XA transaction', () => {
   let world: TestWorld;
@@ -27,6 +28,20 @@ describe('continue-as-new under a resync, a validation and a held XA transaction
     let n = 0;
     for await (const _ of world.client.temporal.workflow.list({ query: `WorkflowId = '${pipeWorkflowId(pipe)}' AND ExecutionStatus = 'ContinuedAsNew'` })) n++;
     return n;
+  }
+
+  /** The runs of a workflow (since `since`): how many were started with `key` in their input (a carry-over), and the longest history. */
+  async function runs(id: string, key: string, since = new Date(0)): Promise<{ carrying: number; longest: number }> {
+    let carrying = 0;
+    let longest = 0;
+    for await (const run of world.client.temporal.workflow.list({ query: `WorkflowId = '${id}'` })) {
+      if (run.startTime < since) continue;
+      const history = await world.client.temporal.workflow.getHandle(id, run.runId).fetchHistory();
+      const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+      if (input.some((p) => Buffer.from(p.data ?? []).toString().includes(`"${key}"`))) carrying++;
+      longest = Math.max(longest, history.events?.length ?? 0);
+    }
+    return { carrying, longest };
   }
 
   before(async () => {
@@ -92,5 +107,48 @@ describe('continue-as-new under a resync, a validation and a held XA transaction
     await decideXa(world, "XA COMMIT 'across'");
     await waitCaughtUp(world, pipe);
     await assertSameAsSource(world, dst(), 'b', ['id', 'v'], ['id']);
+  });
+
+  it('loads a pipe of many tables, and resyncs it online and offline, over several runs of each workflow: every history stays short', async (t) => {
+    const wide = 'wide';
+    const wideDst = `dst_${world.id}_wide`;
+    const names = Array.from({ length: 24 }, (_, i) => `w${i}`);
+    for (const t of names) {
+      await world.root.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, v INT NOT NULL)`);
+      await world.root.query(`INSERT INTO ${t} SELECT seq, seq FROM seq_1_to_2000`);
+    }
+    const same = async () => {
+      await waitCaughtUp(world, wide);
+      for (const t of names) await assertSameAsSource(world, wideDst, t, ['id', 'v'], ['id']);
+    };
+    // 4 chunks a table: one run would write about 750 events for the load alone.
+    await world.client.create(world.config({ name: wide, destination: { database: wideDst }, tables: names, settings: { snapshotRowsPerPartition: 500 } }));
+    await expectStatus(world, wide, 'Running', 180_000);
+    const load = await runs(pipeWorkflowId(wide), 'loading');
+    assert.ok(load.carrying >= 2, `the initial load went on in later runs (${load.carrying})`);
+    await same();
+
+    await world.root.query('UPDATE w0 SET v = v + 1 WHERE id <= 100');
+    await world.root.query('DELETE FROM w23 WHERE id <= 50');
+    await world.client.resync(wide);
+    await world.client.waitForResync(wide, 240_000);
+    const online = await runs(resyncWorkflowId(wide), 'left');
+    assert.ok(online.carrying >= 2, `the online resync went on in later runs (${online.carrying})`);
+    await world.root.query('UPDATE w5 SET v = v + 1 WHERE id > 1900');
+    await same();
+
+    const offlineStarted = new Date();
+    await world.client.resync(wide, { mode: 'offline' });
+    await world.client.waitForResync(wide, 240_000);
+    const offline = await runs(resyncWorkflowId(wide), 'load', offlineStarted);
+    assert.ok(offline.carrying >= 2, `the offline resync went on in later runs (${offline.carrying})`);
+    await world.root.query('DELETE FROM w7 WHERE id > 1990');
+    await same();
+
+    // In one run each: the load about 750 events, the online resync about 3,300, the offline one about 1,000.
+    const longest = { load: load.longest, online: online.longest, offline: offline.longest };
+    t.diagnostic(`longest histories, in events: ${JSON.stringify(longest)}`);
+    assert.ok(longest.load < 400 && longest.online < 1_500 && longest.offline < 700, `every run's history stays short: ${JSON.stringify(longest)}`);
+    await world.client.drop(wide);
   });
 });

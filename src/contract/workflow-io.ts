@@ -2,6 +2,8 @@ import type { PipeConfig, PipeConfigInput, TableConfig } from '../pipe/config.js
 import type { BinlogPosition, PipeStatus, PipeStatusView } from '../pipe/status.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import type { TableValidation } from '../pipe/validation.js';
+import type { ResyncRequest } from '../pipe/resync-options.js';
+import type { PreparePipeResult } from './activity-io.js';
 
 /**
  * The inputs and results of the workflows, as the client, the workflows and
@@ -44,11 +46,70 @@ export interface PipeCarryOver {
   swappedBy?: Record<string, string>;
 }
 
+/**
+ * A load handed to the next run of its workflow (continue-as-new keeps
+ * histories short): Setup's result, and the tables still to load.
+ */
+export interface LoadResume {
+  prepared: PreparePipeResult;
+  loadId: string;
+  comment: string;
+  /** The tables not loaded yet. */
+  tables: string[];
+  /** Tables whose definition changed under their load so far, with what changed. */
+  changed: Record<string, string>;
+}
+
+/** resyncWorkflow's signature (continue-as-new starts its next run with a carry-over). */
+export type ResyncWorkflowFunction = (input: ResyncRequest, carryOver?: ResyncCarryOver) => Promise<ResyncWorkflowResult>;
+
+/** A resync's load, handed to the next run of its workflow. */
+export type ResyncCarryOver = OnlineResyncCarryOver | OfflineResyncCarryOver;
+
+export interface OfflineResyncCarryOver {
+  mode: 'offline';
+  /** The configuration it validated in its first run. */
+  config: PipeConfig;
+  view: PipeStatusView;
+  paused: boolean;
+  /** Where the pipe was drained to (undefined for resyncs from before drains). */
+  drainTo?: BinlogPosition;
+  load: LoadResume;
+}
+
+export interface OnlineResyncCarryOver {
+  mode: 'online';
+  /** The configuration it validated in its first run. */
+  config: PipeConfig;
+  marker: string;
+  view: PipeStatusView;
+  paused: boolean;
+  /** Each loaded table's shadow. */
+  starts: Record<string, { position: BinlogPosition; schema: TableSchema; marker: string }>;
+  /** Tables whose shadow the pipe ended, with the reason. */
+  stopped: Record<string, string>;
+  /** The tables not loaded yet. */
+  left: string[];
+  /** Tables validated (validate before swap) by earlier runs. */
+  checked?: string[];
+}
+
+/** A pipe's initial load, handed to the next run of its workflow. */
+export interface PipeLoadCarryOver {
+  view: PipeStatusView;
+  paused: boolean;
+  load: LoadResume;
+  /** Tables accepted by addTables during the load (CDC loads them). */
+  tablesToAdd: TableConfig[];
+}
+
 export interface PipeWorkflowInput {
   /** Validated again by the workflow, so a pipe started from the Temporal UI or CLI gets defaults too. */
   config: PipeConfigInput;
   /** Set when the pipe continues as new, or by a resync that hands it back; absent on create. */
   carryOver?: PipeCarryOver;
+  /** Set when the pipe continues as new during its initial load. */
+  loading?: PipeLoadCarryOver;
   /** Load even if the source's binlog retention looks shorter than the initial load (`pipectl create --force`). */
   force?: boolean;
 }

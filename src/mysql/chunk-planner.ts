@@ -1,7 +1,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
-import { chunksFromBoundaries, type Chunk } from '../pipe/chunk.js';
+import { atMostChunks, chunksFromBoundaries, MAX_CHUNKS_PER_TABLE, rowsPerChunkFor, type Chunk } from '../pipe/chunk.js';
 import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
 import { toKeyValue } from '../pipe/key-range.js';
 import { keyOrder, selectColumn } from './chunk-reader.js';
@@ -10,22 +10,24 @@ import { estimatedRows } from './table-size.js';
 const INTEGER_TYPES = /^(tinyint|smallint|mediumint|int|integer|bigint)\b/;
 
 /**
- * Splits a table into chunks of about `rowsPerChunk` rows by key range.
+ * Splits a table into chunks of about `rowsWanted` rows by key range.
  *
  * A single integer key that is dense enough is split arithmetically between
  * MIN and MAX (two index lookups). Any other key (composite, string, binary,
  * date) or a sparse, skewed integer key is split by walking the key in
- * order and cutting every `rowsPerChunk` rows, which gives balanced chunks
- * whatever the distribution.
+ * order and cutting every so many rows, which gives balanced chunks
+ * whatever the distribution. A table gets at most MAX_CHUNKS_PER_TABLE
+ * chunks, larger ones if need be.
  */
 export async function planChunks(
   conn: Connection,
   database: string,
   schema: TableSchema,
-  rowsPerChunk: number,
+  rowsWanted: number,
 ): Promise<Chunk[]> {
   const table = qualifiedMysqlTable(database, schema.table);
   const estimate = await estimatedRows(conn, database, [schema.table]);
+  const rowsPerChunk = rowsPerChunkFor(estimate, rowsWanted);
   const keyCol = schema.key.length === 1 ? schema.columns.find((c) => c.name === schema.key[0]) : undefined;
 
   if (keyCol && INTEGER_TYPES.test(keyCol.sourceType)) {
@@ -40,7 +42,7 @@ export async function planChunks(
     // InnoDB's estimate can be far off; only trust arithmetic splitting when
     // the keys look at least 20% dense.
     if (estimate > 0 && BigInt(estimate) * 5n >= span) {
-      const n = BigInt(Math.max(1, Math.ceil(estimate / rowsPerChunk)));
+      const n = BigInt(Math.min(MAX_CHUNKS_PER_TABLE, Math.max(1, Math.ceil(estimate / rowsPerChunk))));
       const step = (span + n - 1n) / n;
       const boundaries: KeyTuple[] = [];
       for (let b = min + step - 1n; b < max; b += step) boundaries.push([b.toString()]);
@@ -64,5 +66,5 @@ export async function planChunks(
   }
   // The last boundary would only leave an empty tail chunk.
   if (boundaries.length > 0 && seen % rowsPerChunk === 0) boundaries.pop();
-  return chunksFromBoundaries(boundaries);
+  return chunksFromBoundaries(atMostChunks(boundaries));
 }

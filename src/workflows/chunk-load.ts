@@ -27,6 +27,11 @@ export interface SnapshotPlan {
   view: PipeStatusView;
   /** No new chunk starts while this holds (pause). */
   isPaused: () => boolean;
+  /**
+   * While this holds, no table begins: the ones begun are finished and the
+   * load returns the others (its workflow continues as new with them).
+   */
+  yieldWanted?: () => boolean;
 }
 
 /** One table's load: its rows go to `target` with `version`, its statistics to `load`. */

@@ -1,13 +1,14 @@
-import { patched, setHandler, uuid4 } from '@temporalio/workflow';
+import { continueAsNew, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import { configQuery } from '../contract/messages.js';
-import type { ResyncTableResult, ResyncWorkflowResult } from '../contract/workflow-io.js';
+import type { OfflineResyncCarryOver, ResyncTableResult, ResyncWorkflowFunction, ResyncWorkflowResult } from '../contract/workflow-io.js';
+import type { ResyncRequest } from '../pipe/resync-options.js';
 import type { PipeConfig } from '../pipe/config.js';
 import { initialView, type BinlogPosition } from '../pipe/status.js';
 import { RESYNC_SUFFIX } from '../pipe/names.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { PipeControls, SEARCH_ATTRIBUTES } from './controls.js';
 import { setupActivities, stepActivities, stopActivities } from './activity-options.js';
-import { prepareAndLoad } from './snapshot.js';
+import { prepareAndLoadInRuns } from './snapshot.js';
 
 
 /** Patch id: the pipe drains CDC to a recorded position before the load. */
@@ -22,29 +23,39 @@ const DRAIN_BEFORE_RESYNC = 'drain-before-resync';
  * 3. load them chunk by chunk (a crash resumes mid-chunk);
  * 4. carry soft-deleted rows over, swap each pair atomically, drop the old;
  * 5. start the pipe again, CDC from P.
+ * A long load goes on in the workflow's next run (`carryOver`).
  */
-export async function offlineResync(config: PipeConfig): Promise<ResyncWorkflowResult> {
+export async function offlineResync(request: ResyncRequest, config: PipeConfig, carryOver?: OfflineResyncCarryOver): Promise<ResyncWorkflowResult> {
   // Statistics start afresh, as for a new pipe.
-  const controls = new PipeControls(initialView(config, new Date()));
+  const controls = new PipeControls(carryOver?.view ?? initialView(config, new Date()), carryOver?.paused);
   // While it holds the pipe, it answers for it.
   setHandler(configQuery, () => config);
   if (patched(SEARCH_ATTRIBUTES) && (await setupActivities.searchAttributesReady())) controls.makeSearchable();
   const results: Record<string, ResyncTableResult> = {};
-  const outcome = await controls.untilDropped(() => reloadAndSwap(controls, config, results));
+  const outcome = await controls.untilDropped(() => reloadAndSwap(controls, config, results, carryOver));
+  if (outcome !== 'Dropped' && 'load' in outcome) return continueAsNew<ResyncWorkflowFunction>(request, outcome);
   return outcome === 'Dropped' ? { status: 'Dropped', tables: results } : outcome;
 }
 
-async function reloadAndSwap(controls: PipeControls, config: PipeConfig, results: Record<string, ResyncTableResult>): Promise<ResyncWorkflowResult> {
-  const drainTo = await stopPipe(controls, config);
-  const marker = `resync ${uuid4()}`;
-  const { schemas, position, schemaAt, changed } = await prepareAndLoad(controls, {
+async function reloadAndSwap(
+  controls: PipeControls,
+  config: PipeConfig,
+  results: Record<string, ResyncTableResult>,
+  carryOver: OfflineResyncCarryOver | undefined,
+): Promise<ResyncWorkflowResult | OfflineResyncCarryOver> {
+  const drainTo = carryOver ? carryOver.drainTo : await stopPipe(controls, config);
+  const marker = carryOver?.load.loadId ?? `resync ${uuid4()}`;
+  const load = await prepareAndLoadInRuns(controls, {
     config,
     tableSuffix: RESYNC_SUFFIX,
     replaceTables: true,
     loadId: marker,
     comment: marker,
     position: config.cdc ? drainTo : undefined,
+    resume: carryOver?.load,
   });
+  if ('resume' in load) return { mode: 'offline', config, view: controls.view, paused: controls.paused, ...(drainTo ? { drainTo } : {}), load: load.resume };
+  const { schemas, position, schemaAt, changed } = load;
   controls.view.cdc.position = position;
   // A table whose definition changed under the load keeps its old copy (stopped) until CDC loads it again.
   const loaded = schemas.filter((s) => !changed[s.table]);

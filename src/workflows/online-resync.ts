@@ -1,31 +1,36 @@
-import { CancellationScope, condition, getExternalWorkflowHandle, patched, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, getExternalWorkflowHandle, patched, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import {
   resyncEndedSignal,
   resyncPhaseSignal,
   resyncRefusedSignal,
-  shadowProgressSignal,
   shadowStoppedSignal,
-  type ShadowStart,
 } from '../contract/messages.js';
-import type { ResyncTableResult, ResyncWorkflowResult } from '../contract/workflow-io.js';
+import type { OnlineResyncCarryOver, ResyncWorkflowFunction, ResyncWorkflowResult } from '../contract/workflow-io.js';
 import type { PipeConfig, TableConfig } from '../pipe/config.js';
 import { pipeWorkflowId, RESYNC_SUFFIX } from '../pipe/names.js';
-import { definitionChanged } from '../pipe/errors.js';
 import type { ParsedResyncRequest } from '../pipe/resync-options.js';
-import { emptyTableStats, initialView, type PipeStatus } from '../pipe/status.js';
-import { positionReached, snapshotVersion } from '../pipe/version.js';
+import { initialView, type PipeStatus } from '../pipe/status.js';
+import { positionReached } from '../pipe/version.js';
 import { digest } from '../pipe/digest.js';
 import { stepActivities } from './activity-options.js';
 import { PipeControls } from './controls.js';
 import { inLanes } from './lanes.js';
-import { loadTable } from './snapshot.js';
 import { checkShadows } from './shadow-check.js';
+import { loadShadow } from './shadow-load.js';
+import type { ResyncJob } from './resync-job.js';
 
 /** Patch id: each loaded `_resync` table is validated (and repaired) before its swap. */
 const VALIDATE_BEFORE_SWAP = 'validate-before-swap';
 
-/** Least time between two progress reports of a table to the pipe (ms). */
-const PROGRESS_EVERY_MS = 2_000;
+/** Patch id: a long load goes on in the workflow's next run (continue-as-new) between two tables. */
+const RESYNC_YIELDS = 'resync-yields';
+
+/**
+ * Parts (about a table's load chunks) validated at once before the swap:
+ * the workflow may continue as new after each group. As many as one
+ * validation round compares, so grouping adds no wait for the pipe.
+ */
+const CHECK_PARTS = 64;
 
 /**
  * An online resync: CDC never stops. For each table, the pipe creates its
@@ -41,13 +46,17 @@ const PROGRESS_EVERY_MS = 2_000;
  * A whole-pipe resync shows its steps as the pipe's status (Setup, Snapshot,
  * Resync, then Running again), with statistics starting afresh; a resync of
  * some tables shows per-table states (Loading, Swapping, Live).
+ *
+ * When its history grows long, the load goes on in a next run of the
+ * workflow (continue-as-new) between two tables: `carryOver` is what the
+ * earlier runs did.
  */
-export async function onlineResync(request: ParsedResyncRequest, config: PipeConfig): Promise<ResyncWorkflowResult> {
+export async function onlineResync(request: ParsedResyncRequest, config: PipeConfig, carryOver?: OnlineResyncCarryOver): Promise<ResyncWorkflowResult> {
   const resync = workflowInfo().workflowId;
   const whole = !request.tables;
   const tables = config.tables.filter((t) => whole || request.tables!.includes(t.name));
   // Its status is its own: the pipe shows the pipe's.
-  const controls = new PipeControls(initialView({ ...config, tables }, new Date()), false, false);
+  const controls = new PipeControls(carryOver?.view ?? initialView({ ...config, tables }, new Date()), carryOver?.paused ?? false, false);
   const pipe = getExternalWorkflowHandle(pipeWorkflowId(config.name));
   const tell = async (phase: PipeStatus | null, error?: string) => {
     if (whole) await pipe.signal(resyncPhaseSignal, { resync, phase, ...(error ? { error } : {}) });
@@ -55,105 +64,86 @@ export async function onlineResync(request: ParsedResyncRequest, config: PipeCon
   controls.onFailed = async (message) => {
     await (whole ? tell('Failed', message) : pipe.signal(resyncRefusedSignal, `resync ${resync} failed: ${message} (pipectl resume retries it)`));
   };
-  const stopped = new Map<string, string>();
+  const stopped = new Map<string, string>(Object.entries(carryOver?.stopped ?? {}));
   setHandler(shadowStoppedSignal, ({ table, reason }) => void stopped.set(table, reason));
-  const job: ResyncJob = { config, resync, whole, controls, stopped, marker: `resync ${uuid4()}`, tell, loading: false, starts: {}, results: {} };
-  const outcome = await controls.untilDropped(async (): Promise<ResyncWorkflowResult> => {
-    await tell('Setup');
-    await controls.step('Snapshot', () => inLanes(tables, config.settings.snapshotTablesInParallel, (table) => loadShadow(job, table)));
+  const marker = carryOver?.marker ?? `resync ${uuid4()}`;
+  const job: ResyncJob = {
+    config, resync, whole, controls, stopped, marker, tell, tables,
+    loading: !!carryOver,
+    starts: carryOver?.starts ?? {},
+    results: {},
+    checked: new Set(carryOver?.checked),
+    done: 0,
+    yields: patched(RESYNC_YIELDS),
+  };
+  const toLoad = carryOver ? tables.filter((t) => carryOver.left.includes(t.name)) : tables;
+  const outcome = await controls.untilDropped(async (): Promise<ResyncWorkflowResult | OnlineResyncCarryOver> => {
+    if (!carryOver) await tell('Setup');
+    const left = toLoad.length > 0 ? await controls.step('Snapshot', () => loadShadows(job, toLoad)) : [];
+    if (left.length > 0) return carryOn(job, left);
     await tell('Resync');
-    const validate = config.settings.validateBeforeSwap && patched(VALIDATE_BEFORE_SWAP);
-    // A table whose shadow the pipe ended (its definition changed) is loaded again, then swapped.
-    for (let round = 0, pending = tables; pending.length > 0; round++) {
-      const names = pending.map((t) => t.name);
-      // (A shadow the pipe has ended meanwhile is loaded again below, and checked then.)
-      const check = () => names.filter((n) => !job.stopped.has(n)).map((n) => job.starts[n]!.schema);
-      if (validate) await controls.step('Resync', () => checkShadows(config, resync, `${job.marker}/check/${round}`, check()));
-      const ended = await controls.step('Resync', () => swapIn(job, names));
-      pending = tables.filter((t) => ended.includes(t.name));
-      if (pending.length > 0) await controls.step('Resync', () => inLanes(pending, config.settings.snapshotTablesInParallel, (t) => loadShadow(job, t)));
-    }
-    controls.setStatus('Running');
-    return { status: 'Running', tables: job.results };
+    return checkAndSwap(job);
   });
+  if (outcome !== 'Dropped' && 'left' in outcome) return continueAsNew<ResyncWorkflowFunction>(request, outcome);
   // Done (or given up: the pipe stops writing the shadows); a whole-pipe resync's status ends.
   await pipe.signal(resyncEndedSignal, { resync });
   return outcome === 'Dropped' ? { status: 'Dropped', tables: job.results } : outcome;
 }
 
-interface ResyncJob {
-  config: PipeConfig;
-  resync: string;
-  whole: boolean;
-  controls: PipeControls;
-  /** Tables whose shadow the pipe ended (their definition changed), with the reason. */
-  stopped: Map<string, string>;
-  marker: string;
-  tell: (phase: PipeStatus | null) => Promise<void>;
-  /** Whether a table's load has begun (the pipe shows Snapshot from then on). */
-  loading: boolean;
-  /** Each loaded table's shadow. */
-  starts: Record<string, ShadowStart & { marker: string }>;
-  results: Record<string, ResyncTableResult>;
+/** Loads the tables' shadows; once the history is long, returns the tables not begun (the next run loads them). */
+async function loadShadows(job: ResyncJob, tables: TableConfig[]): Promise<string[]> {
+  const left: string[] = [];
+  await inLanes(tables, job.config.settings.snapshotTablesInParallel, async (table) => {
+    if (historyLong(job)) return void left.push(table.name);
+    await loadShadow(job, table);
+    job.done++;
+  });
+  return left;
 }
 
-/** One table: its shadow started by the pipe, then loaded; again from the start if the pipe ends the shadow meanwhile. */
-async function loadShadow(job: ResyncJob, table: TableConfig): Promise<void> {
-  const { config, resync, controls } = job;
-  const pipe = getExternalWorkflowHandle(pipeWorkflowId(config.name));
-  for (let attempt = 0; ; attempt++) {
-    job.stopped.delete(table.name);
-    const marker = `${job.marker}/${table.name}/${attempt}`;
-    const start = await stepActivities.beginShadow({ pipe: config.name, resync, table, marker, whole: job.whole });
-    // The pipe shows Snapshot once the first table loads.
-    if (!job.loading) {
-      job.loading = true;
-      await job.tell('Snapshot');
+/**
+ * Validates the loaded shadows (in groups of about CHECK_PARTS parts: a
+ * long history goes on in the next run between two), swaps them in, and loads again those whose shadow
+ * the pipe ended meanwhile (their definition changed), until all are in.
+ */
+async function checkAndSwap(job: ResyncJob): Promise<ResyncWorkflowResult | OnlineResyncCarryOver> {
+  const { config, controls } = job;
+  const validate = config.settings.validateBeforeSwap && patched(VALIDATE_BEFORE_SWAP);
+  for (let round = 0, pending = job.tables; pending.length > 0; round++) {
+    const names = pending.map((t) => t.name);
+    // (A shadow the pipe has ended meanwhile is loaded again below, and checked then.)
+    const unchecked = () => names.filter((n) => !job.stopped.has(n) && !job.checked.has(n));
+    for (let group = 0; validate && unchecked().length > 0; group++) {
+      const shadows = nextGroup(job, unchecked());
+      const run = `${job.marker}/check/${round}${group > 0 ? `/${group}` : ''}`;
+      await controls.step('Resync', () => checkShadows(config, job.resync, run, shadows.map((n) => job.starts[n]!.schema)));
+      shadows.forEach((n) => job.checked.add(n));
+      job.done++;
+      if (round === 0 && unchecked().length > 0 && historyLong(job)) return carryOn(job, []);
     }
-    const stats = (controls.view.tables[table.name] = emptyTableStats());
-    let reported = 0;
-    const report = async () => {
-      const now = new Date().getTime();
-      if (!stats.initialLoad.done && now - reported < PROGRESS_EVERY_MS) return;
-      reported = now;
-      await pipe.signal(shadowProgressSignal, { resync, table: table.name, load: stats.initialLoad });
-    };
-    const scope = new CancellationScope();
-    let settled = false;
-    const load = scope
-      .run(() =>
-        loadTable({
-          config: { ...config, tables: [table] },
-          schema: start.schema,
-          version: snapshotVersion(start.position),
-          loadId: marker,
-          target: table.name + RESYNC_SUFFIX,
-          load: stats.initialLoad,
-          isPaused: () => controls.paused,
-          onProgress: () => void report(),
-        }),
-      )
-      .finally(() => {
-        settled = true;
-      });
-    load.catch(() => undefined);
-    await condition(() => settled || job.stopped.has(table.name));
-    if (settled) {
-      // The table's definition changed under the load.
-      const changed = await load.then((change) => change !== null, (err: unknown) => {
-        if (definitionChanged(err)) return true;
-        throw err;
-      });
-      if (!changed) {
-        job.starts[table.name] = { ...start, marker };
-        return;
-      }
-      continue;
-    }
-    // The table's definition changed during its load: a new shadow, loaded afresh.
-    scope.cancel();
-    await load.catch(() => undefined);
+    job.checked.clear();
+    const ended = await controls.step('Resync', () => swapIn(job, names));
+    pending = job.tables.filter((t) => ended.includes(t.name));
+    if (pending.length > 0) await controls.step('Resync', () => inLanes(pending, config.settings.snapshotTablesInParallel, (t) => loadShadow(job, t)));
   }
+  controls.setStatus('Running');
+  return { status: 'Running', tables: job.results };
+}
+
+/** The first tables of `names` whose parts (as many as their load's chunks) make up to CHECK_PARTS; at least one table. */
+function nextGroup(job: ResyncJob, names: string[]): string[] {
+  let parts = 0;
+  const group = names.filter((n) => (parts += Math.max(1, job.controls.view.tables[n]?.initialLoad.chunksTotal ?? 1)) <= CHECK_PARTS);
+  return group.length > 0 ? group : names.slice(0, 1);
+}
+
+/** Whether the history is long enough to go on in the next run (each run does some work). */
+const historyLong = (job: ResyncJob) => job.yields && job.done > 0 && workflowInfo().continueAsNewSuggested;
+
+/** What the next run goes on from. */
+function carryOn(job: ResyncJob, left: string[]): OnlineResyncCarryOver {
+  const { config, marker, controls } = job;
+  return { mode: 'online', config, marker, view: controls.view, paused: controls.paused, starts: job.starts, stopped: Object.fromEntries(job.stopped), left, checked: [...job.checked] };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ApplicationFailure, ParentClosePolicy, condition, setHandler, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { addTablesUpdate, cdcTargetsQuery, configQuery, drainAndStopSignal, resyncRefusedSignal, resyncUpdate, tablesQuery, validationResultSignal } from '../contract/messages.js';
-import type { PipeCarryOver } from '../contract/workflow-io.js';
+import type { PipeCarryOver, PipeLoadCarryOver } from '../contract/workflow-io.js';
 import { parsePipeConfig, type PipeConfig, type PipeConfigInput, type TableConfig } from '../pipe/config.js';
 import { permanentFailure } from '../pipe/errors.js';
 import { resyncIdFor, type ResyncOptions } from '../pipe/resync-options.js';
@@ -48,8 +48,11 @@ export class PipeRun {
   constructor(
     public config: PipeConfig,
     private readonly carryOver?: PipeCarryOver,
+    loading?: PipeLoadCarryOver,
   ) {
-    this.controls = new PipeControls(carryOver?.view ?? initialView(config, new Date()), carryOver?.paused ?? false);
+    const from = carryOver ?? loading;
+    this.controls = new PipeControls(from?.view ?? initialView(config, new Date()), from?.paused ?? false);
+    this.tablesToAdd = loading?.tablesToAdd ?? [];
     this.resyncPhase = carryOver?.resyncPhase ?? null;
     this.swappedBy = new Map(Object.entries(carryOver?.swappedBy ?? {}));
     setHandler(configQuery, () => this.config);

@@ -1,6 +1,6 @@
-import { condition, patched, setHandler, uuid4 } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import { dropSignal, statusQuery } from '../contract/messages.js';
-import type { PipeCarryOver, PipeWorkflowInput, PipeWorkflowResult } from '../contract/workflow-io.js';
+import type { PipeWorkflowInput, PipeWorkflowResult } from '../contract/workflow-io.js';
 import { parsePipeConfig, type PipeConfigInput } from '../pipe/config.js';
 import { PipeConfigError } from '../pipe/errors.js';
 import { refusedView } from '../pipe/status.js';
@@ -8,7 +8,7 @@ import { runCdc } from './cdc-loop.js';
 import { PipeRun } from './pipe-run.js';
 import { SEARCH_ATTRIBUTES } from './controls.js';
 import { registerShadowHandlers } from './shadow-handlers.js';
-import { prepareAndLoad } from './snapshot.js';
+import { prepareAndLoadInRuns } from './snapshot.js';
 import { setupActivities } from './activity-options.js';
 
 
@@ -20,22 +20,29 @@ import { setupActivities } from './activity-options.js';
 export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkflowResult> {
   let pipe: PipeRun;
   try {
-    pipe = new PipeRun(parsePipeConfig(input.config), input.carryOver);
+    pipe = new PipeRun(parsePipeConfig(input.config), input.carryOver, input.loading);
   } catch (err) {
     if (!(err instanceof PipeConfigError)) throw err;
     return showRefusal(input.config, err);
   }
   registerShadowHandlers(pipe);
   if (patched(SEARCH_ATTRIBUTES) && (await setupActivities.searchAttributesReady())) pipe.controls.makeSearchable();
-  const outcome = await pipe.controls.untilDropped(() => run(pipe, input.carryOver, input.force));
+  const outcome = await pipe.controls.untilDropped(() => run(pipe, input));
   if (outcome === 'Dropped') pipe.controls.announce(true);
   return outcome === 'Dropped' ? { status: 'Dropped' } : outcome;
 }
 
-async function run(pipe: PipeRun, carryOver: PipeCarryOver | undefined, force?: boolean): Promise<PipeWorkflowResult> {
+async function run(pipe: PipeRun, input: PipeWorkflowInput): Promise<PipeWorkflowResult> {
+  const { carryOver, force } = input;
   const start =
     carryOver ??
-    (await prepareAndLoad(pipe.controls, { config: pipe.config, tableSuffix: '', replaceTables: false, loadId: uuid4(), skipRetentionCheck: force }));
+    (await prepareAndLoadInRuns(pipe.controls, { config: pipe.config, tableSuffix: '', replaceTables: false, loadId: uuid4(), skipRetentionCheck: force, resume: input.loading?.load }));
+  if ('resume' in start) {
+    // A long load goes on in a fresh history once the tables begun are loaded.
+    await condition(() => pipe.busy === 0);
+    const loading = { view: pipe.view, paused: pipe.controls.paused, load: start.resume, tablesToAdd: pipe.tablesToAdd };
+    return continueAsNew<typeof pipeWorkflow>({ config: pipe.config, loading, ...(force ? { force } : {}) });
+  }
   if (!carryOver) pipe.view.cdc.position = start.position;
   if (!pipe.config.cdc || !start.position) {
     pipe.controls.setStatus('Completed');

@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { Chunk } from '../pipe/chunk.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { finishTableLoad, startTableLoad } from '../pipe/status-updates.js';
@@ -8,6 +8,16 @@ import { inLanes } from './lanes.js';
 
 /** Patch id: the tables of a load share one pool of chunk lanes. */
 export const POOLED_LOAD = 'pooled-load';
+
+/** Patch id: a load stops beginning tables when its workflow should continue as new. */
+const LOAD_YIELDS = 'load-yields';
+
+/** What a load did: the tables whose definition changed under it, and those it left for the next run. */
+export interface LoadOutcome {
+  changed: Record<string, string>;
+  /** Tables not begun because the workflow should continue as new (see SnapshotPlan.yieldWanted). */
+  left: TableSchema[];
+}
 
 interface Work {
   /** The table's place in the load: chunks are taken in table order. */
@@ -24,16 +34,22 @@ interface Work {
  * source ever had to serve at once): tables are planned ahead while others
  * load, and a lane that a table no longer needs takes the next table's
  * chunks, so hundreds of small tables do not wait for each other one by
- * one. Returns the tables whose definition changed under their load.
+ * one. When `yieldWanted` comes true, tables begun are finished and the
+ * others left for the next run: a history grows by one run's tables at most.
  */
-export async function loadTablesPooled(plan: SnapshotPlan): Promise<Record<string, string>> {
+export async function loadTablesPooled(plan: SnapshotPlan): Promise<LoadOutcome> {
   const { settings, source } = plan.config;
   const lanes = settings.snapshotParallelThreads * settings.snapshotTablesInParallel;
   const rate = perChunkRate(settings);
   const changed: Record<string, string> = {};
   const queue: Work[] = [];
+  const begun = new Set<string>();
+  const wanted = patched(LOAD_YIELDS) && plan.yieldWanted ? plan.yieldWanted : () => false;
+  // Each run loads at least one table.
+  const yielding = () => begun.size > 0 && wanted();
   let planned = false;
   const planning = inLanes(plan.schemas, lanes, async (schema: TableSchema) => {
+    if (yielding()) return;
     const job: TableLoad = { ...plan, schema, target: plan.target(schema.table), load: plan.view.tables[schema.table]!.initialLoad };
     startTableLoad(job.load, new Date());
     const chunks = await loadActivities.planTableChunks({ source, schema, rowsPerPartition: rowsPerPartition(settings, rate) });
@@ -51,10 +67,13 @@ export async function loadTablesPooled(plan: SnapshotPlan): Promise<Record<strin
     Array.from({ length: lanes }, async () => {
       for (;;) {
         await condition(() => queue.length > 0 || planned);
-        const work = queue.shift();
+        // Yielding: only the chunks of tables begun are taken.
+        const next = yielding() ? queue.findIndex((w) => begun.has(w.job.schema.table)) : 0;
+        const work = next < 0 ? undefined : queue.splice(next, 1)[0];
         if (!work) return;
         const { job } = work;
         const table = job.schema.table;
+        begun.add(table);
         await condition(() => !plan.isPaused());
         if (!changed[table]) {
           const change = await loadChunkOf(job, work.chunk, rate);
@@ -65,5 +84,5 @@ export async function loadTablesPooled(plan: SnapshotPlan): Promise<Record<strin
     }),
   );
   await planning;
-  return changed;
+  return { changed, left: plan.schemas.filter((s) => !begun.has(s.table)) };
 }

@@ -1,5 +1,5 @@
 import { patched } from '@temporalio/workflow';
-import type { ResyncWorkflowResult } from '../contract/workflow-io.js';
+import type { ResyncCarryOver, ResyncWorkflowResult } from '../contract/workflow-io.js';
 import type { PipeConfig } from '../pipe/config.js';
 import { permanentFailure, userMessage } from '../pipe/errors.js';
 import { applyResyncOptions, parseResyncRequest, type ParsedResyncRequest, type ResyncRequest } from '../pipe/resync-options.js';
@@ -16,11 +16,14 @@ const ONLINE_RESYNC = 'online-resync';
  * and swaps them in. Validates first (the pipe's configuration with the
  * requested changes, the source's current schema): a refusal changes
  * nothing, the pipe keeps running and shows why. Then online (the default:
- * see online-resync.ts) or offline (see offline-resync.ts).
+ * see online-resync.ts) or offline (see offline-resync.ts). `carryOver`:
+ * the next run of a resync whose history grew long.
  */
-export async function resyncWorkflow(input: ResyncRequest): Promise<ResyncWorkflowResult> {
+export async function resyncWorkflow(input: ResyncRequest, carryOver?: ResyncCarryOver): Promise<ResyncWorkflowResult> {
+  if (carryOver?.mode === 'online') return onlineResync(parseResyncRequest(input), carryOver.config, carryOver);
+  if (carryOver?.mode === 'offline') return offlineResync(input, carryOver.config, carryOver);
   const { request, config } = await validated(input);
-  if (request.mode === 'offline' || !patched(ONLINE_RESYNC)) return offlineResync(config);
+  if (request.mode === 'offline' || !patched(ONLINE_RESYNC)) return offlineResync(input, config);
   // A pipe that does not follow the binlog now (Failed, still loading) cannot write the new tables: the whole pipe goes offline.
   if (!(await setupActivities.pipeFollowsBinlog(request.pipe))) {
     if (request.tables) {
@@ -28,7 +31,7 @@ export async function resyncWorkflow(input: ResyncRequest): Promise<ResyncWorkfl
       await setupActivities.reportToPipe(request.pipe, `resync refused: ${reason}`);
       throw permanentFailure(reason, `resync of pipe ${request.pipe} refused: `);
     }
-    return offlineResync(config);
+    return offlineResync(input, config);
   }
   return onlineResync(request, config);
 }

@@ -1,5 +1,6 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition, patched, workflowInfo } from '@temporalio/workflow';
 import type { PreparePipeResult } from '../contract/activity-io.js';
+import type { LoadResume } from '../contract/workflow-io.js';
 import type { PipeConfig } from '../pipe/config.js';
 import { snapshotVersion } from '../pipe/version.js';
 import type { BinlogPosition } from '../pipe/status.js';
@@ -9,7 +10,7 @@ import { loadActivities, setupActivities, stepActivities } from './activity-opti
 import { RESYNC_SUFFIX } from '../pipe/names.js';
 import { inLanes } from './lanes.js';
 import { loadChunkOf, perChunkRate, rowsPerPartition, type SnapshotPlan, type TableLoad } from './chunk-load.js';
-import { POOLED_LOAD, loadTablesPooled } from './pooled-load.js';
+import { POOLED_LOAD, loadTablesPooled, type LoadOutcome } from './pooled-load.js';
 import { watchingBinlog } from './binlog-watch.js';
 
 
@@ -21,14 +22,14 @@ import { watchingBinlog } from './binlog-watch.js';
  * MySQL to ClickHouse inside the chunk activities. Returns the tables whose
  * definition changed under their load, with what changed.
  */
-export async function loadTables(plan: SnapshotPlan): Promise<Record<string, string>> {
+export async function loadTables(plan: SnapshotPlan): Promise<LoadOutcome> {
   if (patched(POOLED_LOAD)) return loadTablesPooled(plan);
   const changed: Record<string, string> = {};
   await inLanes(plan.schemas, plan.config.settings.snapshotTablesInParallel, async (schema) => {
     const change = await loadTable({ ...plan, schema, target: plan.target(schema.table), load: plan.view.tables[schema.table]!.initialLoad });
     if (change) changed[schema.table] = change;
   });
-  return changed;
+  return { changed, left: [] };
 }
 
 /**
@@ -69,6 +70,8 @@ export interface PrepareAndLoad {
   position?: BinlogPosition;
   /** Load even if the binlog's retention looks shorter than the load (`--force`). */
   skipRetentionCheck?: boolean;
+  /** Goes on with a load an earlier run of the workflow began (Setup is done). */
+  resume?: LoadResume;
 }
 
 /** The load's version: the position recorded after the schemas were read (absent in results of older versions: CDC's start); 0 without CDC. */
@@ -77,32 +80,53 @@ const versionOf = (at: BinlogPosition | null | undefined) => (at ? snapshotVersi
 /** What Setup and the load left: the tables' schemas and CDC's start, and the tables whose definition changed under their load (CDC reloads them). */
 export type LoadedTables = PreparePipeResult & { changed: Record<string, string> };
 
+/** Temporal suggests continuing as new: the history has grown long. */
+const historyLong = () => workflowInfo().continueAsNewSuggested;
+
 /**
  * Setup then Snapshot, as steps a user can see and retry: check the source,
  * create the tables, record the binlog position, then load every table with
  * that position's version.
  */
 export async function prepareAndLoad(controls: PipeControls, job: PrepareAndLoad): Promise<LoadedTables> {
-  const { config, tableSuffix, replaceTables, position, loadId, skipRetentionCheck } = job;
-  const comment = job.comment ?? `load ${loadId}`;
-  const prepared = await controls.step('Setup', () =>
-    setupActivities.preparePipe({ config, tableSuffix, replaceTables, comment, position, skipRetentionCheck }),
-  );
+  const loaded = await loadInRuns(controls, job, () => false);
+  if ('resume' in loaded) throw new Error('a load that may not yield yielded');
+  return loaded;
+}
+
+/**
+ * prepareAndLoad for a workflow that continues as new: once its history is
+ * long, returns the load to go on with in its next run instead.
+ */
+export async function prepareAndLoadInRuns(controls: PipeControls, job: PrepareAndLoad): Promise<LoadedTables | { resume: LoadResume }> {
+  return loadInRuns(controls, job, historyLong);
+}
+
+async function loadInRuns(controls: PipeControls, job: PrepareAndLoad, yieldWanted: () => boolean): Promise<LoadedTables | { resume: LoadResume }> {
+  const { config, tableSuffix, replaceTables, position, skipRetentionCheck, resume } = job;
+  const loadId = resume?.loadId ?? job.loadId;
+  const comment = resume?.comment ?? job.comment ?? `load ${loadId}`;
+  const prepared =
+    resume?.prepared ??
+    (await controls.step('Setup', () => setupActivities.preparePipe({ config, tableSuffix, replaceTables, comment, position, skipRetentionCheck })));
   const replacing = new Set(prepared.replacing);
   const tablesDone = () => prepared.schemas.filter((s) => controls.view.tables[s.table]?.initialLoad.done).length;
-  const changed = await controls.step('Snapshot', () =>
+  const loaded = await controls.step('Snapshot', () =>
     watchingBinlog(config, prepared.position, tablesDone, () =>
       loadTables({
         config,
-        schemas: prepared.schemas,
+        schemas: resume ? prepared.schemas.filter((s) => resume.tables.includes(s.table)) : prepared.schemas,
         version: versionOf(prepared.schemaAt ?? prepared.position),
         loadId,
         target: (table) => table + (replacing.has(table) ? RESYNC_SUFFIX : tableSuffix),
         view: controls.view,
         isPaused: () => controls.paused,
+        yieldWanted,
       }),
     ),
   );
+  const changed = { ...resume?.changed, ...loaded.changed };
+  if (loaded.left.length > 0) return { resume: { prepared, loadId, comment, tables: loaded.left.map((s) => s.table), changed } };
   // Tables left by an earlier pipe of this name: the fresh ones take their place.
   const database = config.destination.database;
   for (const schema of prepared.schemas.filter((s) => replacing.has(s.table) && !changed[s.table])) {

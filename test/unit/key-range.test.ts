@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fromKeyValue, keyRangeCondition, toKeyValue } from '../../src/pipe/key-range.js';
 import { rangeWhere } from '../../src/mysql/key-range.js';
 import { chunkRangeSql } from '../../src/clickhouse/mysql-pull.js';
-import { chunksFromBoundaries } from '../../src/pipe/chunk.js';
+import { atMostChunks, chunksFromBoundaries, MAX_CHUNKS_PER_TABLE, rowsPerChunkFor } from '../../src/pipe/chunk.js';
 import type { TableSchema } from '../../src/pipe/table-schema.js';
 
 test('key values travel as JSON-safe values and come back as they were', () => {
@@ -43,4 +43,17 @@ test('chunks cut at boundaries cover the whole key space, the last one open', ()
     { index: 1, lower: [10], upper: [20] },
     { index: 2, lower: [20], upper: null },
   ]);
+});
+
+test('a table is cut into at most MAX_CHUNKS_PER_TABLE chunks, larger ones when it is large', () => {
+  assert.equal(rowsPerChunkFor(2_000_000, 100_000), 100_000);
+  assert.equal(rowsPerChunkFor(1_000_000_000, 100_000), 1_000_000_000 / MAX_CHUNKS_PER_TABLE);
+  const boundaries = Array.from({ length: 10_000 }, (_, i) => [String(i)]);
+  const kept = atMostChunks(boundaries);
+  assert.ok(chunksFromBoundaries(kept).length <= MAX_CHUNKS_PER_TABLE);
+  assert.ok(chunksFromBoundaries(kept).length > MAX_CHUNKS_PER_TABLE / 2);
+  // Still in key order, spread over the whole range.
+  assert.deepEqual(kept.map((b) => Number(b[0])), [...kept.map((b) => Number(b[0]))].sort((a, b) => a - b));
+  assert.ok(Number(kept.at(-1)![0]) > 9_900);
+  assert.deepEqual(atMostChunks(boundaries.slice(0, 10)), boundaries.slice(0, 10));
 });
