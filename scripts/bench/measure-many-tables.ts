@@ -25,9 +25,11 @@ export interface ManyTablesResult {
   resyncMs: number;
 }
 
-/** A history's size, and what its events are (activities by name), most frequent first. */
-async function historySize(h: WorkflowHandle): Promise<{ events: number; bytes: number; kinds: string }> {
+/** A history's size, its input's (a carry-over's) size, and what its events are (activities by name), most frequent first. */
+async function historySize(h: WorkflowHandle): Promise<{ events: number; bytes: number; inputBytes: number; kinds: string }> {
   const history = await h.fetchHistory();
+  const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+  const inputBytes = input.reduce((n, p) => n + (p.data?.length ?? 0), 0);
   const kinds = new Map<string, number>();
   for (const e of history.events ?? []) {
     const attrs = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]);
@@ -36,19 +38,21 @@ async function historySize(h: WorkflowHandle): Promise<{ events: number; bytes: 
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   }
   const top = [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `${k} ${n}`).join(', ');
-  return { events: history.events?.length ?? 0, bytes: JSON.stringify(history).length, kinds: top };
+  return { events: history.events?.length ?? 0, bytes: JSON.stringify(history).length, inputBytes, kinds: top };
 }
 
 /** The longest history among a workflow's runs (it continues as new), and how many runs it has. */
-async function largestRun(client: Client, workflowId: string): Promise<{ events: number; bytes: number; kinds: string; runs: number }> {
-  let largest = { events: 0, bytes: 0, kinds: '' };
+async function largestRun(client: Client, workflowId: string): Promise<{ events: number; bytes: number; kinds: string; runs: number; largestInput: number }> {
+  let largest = { events: 0, bytes: 0, inputBytes: 0, kinds: '' };
   let runs = 0;
+  let largestInput = 0;
   for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     runs++;
     const size = await historySize(client.workflow.getHandle(workflowId, run.runId));
     if (size.events > largest.events) largest = size;
+    largestInput = Math.max(largestInput, size.inputBytes);
   }
-  return { ...largest, runs };
+  return { ...largest, runs, largestInput };
 }
 
 /**
@@ -86,7 +90,9 @@ export async function measureManyTables(ctx: BenchContext, tableCount: number): 
     const resyncMs = Date.now() - resyncStarted;
     const ids = [pipeWorkflowId(pipe), resyncWorkflowId(pipe)];
     const sizes = await Promise.all(ids.map((id) => largestRun(sw.client.temporal, id)));
-    sizes.forEach((s, i) => ctx.out.progress(`many tables: ${ids[i]}: ${s.runs} runs, the longest ${s.events} events: ${s.kinds}`));
+    sizes.forEach((s, i) =>
+      ctx.out.progress(`many tables: ${ids[i]}: ${s.runs} runs, the largest input ${Math.round(s.largestInput / 1024)} KiB, the longest ${s.events} events: ${s.kinds}`),
+    );
     const result: ManyTablesResult = {
       tables: many.tables.length,
       rows: many.rows,

@@ -29,6 +29,9 @@ const TARGETS_BY_QUERY = 'cdc-targets-by-query';
 /** Patch id: the run continues as new while waits for a position are pending (their callers ask again). */
 const CONTINUE_UNDER_WAITS = 'continue-under-waits';
 
+/** Patch id: a run that should continue as new lets a handler that is finishing (a shadow just begun) finish first. */
+const RENEW_AFTER_HANDLERS = 'renew-after-handlers';
+
 /** Patch id: a batch the pipe cancelled counts as cancelled however it ended. */
 const CANCELLED_BATCH_ANY_END = 'cancelled-batch-any-end';
 
@@ -48,8 +51,13 @@ export async function runCdc(pipe: PipeRun, schemas: TableSchema[], from: Binlog
   for (let batch = 0; ; batch++) {
     if (pipe.drainTo && positionReached(pipe.position!, pipe.drainTo)) return { status: 'Dropped' };
     // Waits for a position (a resync's, a validation's) do not hold the run back: a long online resync would otherwise grow its history without end.
-    const idle = pipe.tablesToAdd.length === 0 && pipe.jobs.length === 0 && !pipe.drainTo && (patched(CONTINUE_UNDER_WAITS) ? pipe.busy === 0 : allHandlersFinished());
-    if ((batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested) && idle) {
+    const nothingAsked = () => pipe.tablesToAdd.length === 0 && pipe.jobs.length === 0 && !pipe.drainTo;
+    const renew = batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested;
+    // A handler whose work between batches just ended finishes after this point; with one such
+    // request after another (an online resync begins a shadow per table), the run would never be idle here.
+    if (renew && nothingAsked() && pipe.busy > 0 && patched(RENEW_AFTER_HANDLERS)) await condition(() => pipe.busy === 0 || !nothingAsked());
+    const idle = nothingAsked() && (patched(CONTINUE_UNDER_WAITS) ? pipe.busy === 0 : allHandlersFinished());
+    if (renew && idle) {
       return continueAsNew<(input: PipeWorkflowInput) => Promise<PipeWorkflowResult>>({ config: pipe.config, carryOver: pipe.carryOverState()! });
     }
     // Work asked for between batches goes first, paused or not.
