@@ -10,9 +10,9 @@ module.exports = {
     {
       name: 'workflows-are-deterministic',
       severity: 'error',
-      comment: 'Workflow code imports only the contract, the pure model, other workflow code, the SDK, and activity types.',
+      comment: 'Workflow code imports only the contract, the pure model, other workflow code, the SDK, activity types, and fflate (pure deflate for carry-overs).',
       from: { path: layer('workflows') },
-      to: { pathNot: ['^src/(workflows|contract|pipe)/', '^node_modules/@temporalio/(workflow|common)/'], dependencyTypesNot: ['type-only'] },
+      to: { pathNot: ['^src/(workflows|contract|pipe)/', '^node_modules/@temporalio/(workflow|common)/', '^node_modules/fflate/'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'activities-do-not-import-workflows',

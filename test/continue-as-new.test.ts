@@ -7,6 +7,7 @@ import { startTemporalServer } from '../scripts/stack/temporal-server.js';
 import { freePort, type Service } from '../scripts/stack/processes.js';
 import { rootConnection } from '../scripts/stack/mariadb.js';
 import { pipeWorkflowId, resyncWorkflowId } from '../src/pipe/names.js';
+import { unpackCarryOver } from '../src/workflows/carry-over.js';
 
 /**
  * A pipe's workflow continues as new to keep its history small, also in the
@@ -30,15 +31,16 @@ describe('continue-as-new under a resync, a validation and a held XA transaction
     return n;
   }
 
-  /** The runs of a workflow (since `since`): how many were started with `key` in their input (a carry-over), and the longest history. */
+  /** The runs of a workflow (since `since`): how many were started with a carry-over holding `key`, and the longest history. */
   async function runs(id: string, key: string, since = new Date(0)): Promise<{ carrying: number; longest: number }> {
     let carrying = 0;
     let longest = 0;
     for await (const run of world.client.temporal.workflow.list({ query: `WorkflowId = '${id}'` })) {
       if (run.startTime < since) continue;
       const history = await world.client.temporal.workflow.getHandle(id, run.runId).fetchHistory();
-      const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
-      if (input.some((p) => Buffer.from(p.data ?? []).toString().includes(`"${key}"`))) carrying++;
+      // The carry-over is the second argument, deflated.
+      const packed = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[1]?.data;
+      if (packed && key in unpackCarryOver<Record<string, unknown>>(packed)) carrying++;
       longest = Math.max(longest, history.events?.length ?? 0);
     }
     return { carrying, longest };

@@ -60,8 +60,8 @@ export interface LoadResume {
   changed: Record<string, string>;
 }
 
-/** resyncWorkflow's signature (continue-as-new starts its next run with a carry-over). */
-export type ResyncWorkflowFunction = (input: ResyncRequest, carryOver?: ResyncCarryOver) => Promise<ResyncWorkflowResult>;
+/** resyncWorkflow's signature: continue-as-new starts its next run with a ResyncCarryOver, deflated (see workflows/carry-over.ts). */
+export type ResyncWorkflowFunction = (input: ResyncRequest, packedCarryOver?: Uint8Array) => Promise<ResyncWorkflowResult>;
 
 /** A resync's load, handed to the next run of its workflow. */
 export type ResyncCarryOver = OnlineResyncCarryOver | OfflineResyncCarryOver;
@@ -113,6 +113,12 @@ export interface PipeWorkflowInput {
   /** Load even if the source's binlog retention looks shorter than the initial load (`pipectl create --force`). */
   force?: boolean;
 }
+
+/** pipeWorkflow's signature: continue-as-new starts its next run with `carryOver` or `loading`, deflated (see workflows/carry-over.ts). */
+export type PipeWorkflowFunction = (input: PipeWorkflowInput, packedCarryOver?: Uint8Array) => Promise<PipeWorkflowResult>;
+
+/** What a pipe's run hands to the next, packed. */
+export type PipeRunCarryOver = Pick<PipeWorkflowInput, 'carryOver' | 'loading'>;
 
 export interface PipeWorkflowResult {
   status: 'Dropped' | 'Completed';

@@ -11,7 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { PullChangesResult } from '../contract/activity-io.js';
 import { shadowStoppedSignal } from '../contract/messages.js';
-import type { PipeWorkflowInput, PipeWorkflowResult } from '../contract/workflow-io.js';
+import type { PipeRunCarryOver, PipeWorkflowFunction, PipeWorkflowResult } from '../contract/workflow-io.js';
+import { packCarryOver } from './carry-over.js';
 import { parsePipeConfig } from '../pipe/config.js';
 import { emptyTableStats, type BinlogPosition } from '../pipe/status.js';
 import { recordCdcBatch } from '../pipe/status-updates.js';
@@ -58,7 +59,7 @@ export async function runCdc(pipe: PipeRun, schemas: TableSchema[], from: Binlog
     if (renew && nothingAsked() && pipe.busy > 0 && patched(RENEW_AFTER_HANDLERS)) await condition(() => pipe.busy === 0 || !nothingAsked());
     const idle = nothingAsked() && (patched(CONTINUE_UNDER_WAITS) ? pipe.busy === 0 : allHandlersFinished());
     if (renew && idle) {
-      return continueAsNew<(input: PipeWorkflowInput) => Promise<PipeWorkflowResult>>({ config: pipe.config, carryOver: pipe.carryOverState()! });
+      return continueAsNew<PipeWorkflowFunction>({ config: pipe.config }, packCarryOver({ carryOver: pipe.carryOverState()! } satisfies PipeRunCarryOver));
     }
     // Work asked for between batches goes first, paused or not.
     const job = pipe.jobs.shift();

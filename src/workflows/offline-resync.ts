@@ -6,6 +6,7 @@ import type { PipeConfig } from '../pipe/config.js';
 import { initialView, type BinlogPosition } from '../pipe/status.js';
 import { RESYNC_SUFFIX } from '../pipe/names.js';
 import type { TableSchema } from '../pipe/table-schema.js';
+import { packCarryOver } from './carry-over.js';
 import { PipeControls, SEARCH_ATTRIBUTES } from './controls.js';
 import { setupActivities, stepActivities, stopActivities } from './activity-options.js';
 import { prepareAndLoadInRuns } from './snapshot.js';
@@ -33,7 +34,7 @@ export async function offlineResync(request: ResyncRequest, config: PipeConfig, 
   if (patched(SEARCH_ATTRIBUTES) && (await setupActivities.searchAttributesReady())) controls.makeSearchable();
   const results: Record<string, ResyncTableResult> = {};
   const outcome = await controls.untilDropped(() => reloadAndSwap(controls, config, results, carryOver));
-  if (outcome !== 'Dropped' && 'load' in outcome) return continueAsNew<ResyncWorkflowFunction>(request, outcome);
+  if (outcome !== 'Dropped' && 'load' in outcome) return continueAsNew<ResyncWorkflowFunction>(request, packCarryOver(outcome));
   return outcome === 'Dropped' ? { status: 'Dropped', tables: results } : outcome;
 }
 

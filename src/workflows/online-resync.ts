@@ -13,6 +13,7 @@ import { initialView, type PipeStatus } from '../pipe/status.js';
 import { positionReached } from '../pipe/version.js';
 import { digest } from '../pipe/digest.js';
 import { stepActivities } from './activity-options.js';
+import { packCarryOver } from './carry-over.js';
 import { PipeControls } from './controls.js';
 import { inLanes } from './lanes.js';
 import { checkShadows } from './shadow-check.js';
@@ -68,7 +69,14 @@ export async function onlineResync(request: ParsedResyncRequest, config: PipeCon
   setHandler(shadowStoppedSignal, ({ table, reason }) => void stopped.set(table, reason));
   const marker = carryOver?.marker ?? `resync ${uuid4()}`;
   const job: ResyncJob = {
-    config, resync, whole, controls, stopped, marker, tell, tables,
+    config,
+    resync,
+    whole,
+    controls,
+    stopped,
+    marker,
+    tell,
+    tables,
     loading: !!carryOver,
     starts: carryOver?.starts ?? {},
     results: {},
@@ -84,7 +92,7 @@ export async function onlineResync(request: ParsedResyncRequest, config: PipeCon
     await tell('Resync');
     return checkAndSwap(job);
   });
-  if (outcome !== 'Dropped' && 'left' in outcome) return continueAsNew<ResyncWorkflowFunction>(request, outcome);
+  if (outcome !== 'Dropped' && 'left' in outcome) return continueAsNew<ResyncWorkflowFunction>(request, packCarryOver(outcome));
   // Done (or given up: the pipe stops writing the shadows); a whole-pipe resync's status ends.
   await pipe.signal(resyncEndedSignal, { resync });
   return outcome === 'Dropped' ? { status: 'Dropped', tables: job.results } : outcome;
@@ -103,8 +111,9 @@ async function loadShadows(job: ResyncJob, tables: TableConfig[]): Promise<strin
 
 /**
  * Validates the loaded shadows (in groups of about CHECK_PARTS parts: a
- * long history goes on in the next run between two), swaps them in, and loads again those whose shadow
- * the pipe ended meanwhile (their definition changed), until all are in.
+ * long history goes on in the next run between two), swaps them in, and
+ * loads again those whose shadow the pipe ended meanwhile (their definition
+ * changed), until all are in.
  */
 async function checkAndSwap(job: ResyncJob): Promise<ResyncWorkflowResult | OnlineResyncCarryOver> {
   const { config, controls } = job;
@@ -114,7 +123,8 @@ async function checkAndSwap(job: ResyncJob): Promise<ResyncWorkflowResult | Onli
     // (A shadow the pipe has ended meanwhile is loaded again below, and checked then.)
     const unchecked = () => names.filter((n) => !job.stopped.has(n) && !job.checked.has(n));
     for (let group = 0; validate && unchecked().length > 0; group++) {
-      const shadows = nextGroup(job, unchecked());
+      // (Histories from before groups checked every table at once.)
+      const shadows = job.yields ? nextGroup(job, unchecked()) : unchecked();
       const run = `${job.marker}/check/${round}${group > 0 ? `/${group}` : ''}`;
       await controls.step('Resync', () => checkShadows(config, job.resync, run, shadows.map((n) => job.starts[n]!.schema)));
       shadows.forEach((n) => job.checked.add(n));
@@ -130,7 +140,7 @@ async function checkAndSwap(job: ResyncJob): Promise<ResyncWorkflowResult | Onli
   return { status: 'Running', tables: job.results };
 }
 
-/** The first tables of `names` whose parts (as many as their load's chunks) make up to CHECK_PARTS; at least one table. */
+/** Tables of `names`, in order, whose parts (as many as their load's chunks) add up to at most CHECK_PARTS; at least one. */
 function nextGroup(job: ResyncJob, names: string[]): string[] {
   let parts = 0;
   const group = names.filter((n) => (parts += Math.max(1, job.controls.view.tables[n]?.initialLoad.chunksTotal ?? 1)) <= CHECK_PARTS);
@@ -143,7 +153,8 @@ const historyLong = (job: ResyncJob) => job.yields && job.done > 0 && workflowIn
 /** What the next run goes on from. */
 function carryOn(job: ResyncJob, left: string[]): OnlineResyncCarryOver {
   const { config, marker, controls } = job;
-  return { mode: 'online', config, marker, view: controls.view, paused: controls.paused, starts: job.starts, stopped: Object.fromEntries(job.stopped), left, checked: [...job.checked] };
+  const stopped = Object.fromEntries(job.stopped);
+  return { mode: 'online', config, marker, view: controls.view, paused: controls.paused, starts: job.starts, stopped, left, checked: [...job.checked] };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { condition, continueAsNew, patched, setHandler, uuid4 } from '@temporalio/workflow';
 import { dropSignal, statusQuery } from '../contract/messages.js';
-import type { PipeWorkflowInput, PipeWorkflowResult } from '../contract/workflow-io.js';
+import type { PipeRunCarryOver, PipeWorkflowFunction, PipeWorkflowInput, PipeWorkflowResult } from '../contract/workflow-io.js';
+import { packCarryOver, unpackCarryOver } from './carry-over.js';
 import { parsePipeConfig, type PipeConfigInput } from '../pipe/config.js';
 import { PipeConfigError } from '../pipe/errors.js';
 import { refusedView } from '../pipe/status.js';
@@ -17,7 +18,8 @@ import { setupActivities } from './activity-options.js';
  * retries cannot fix (resume retries the failed step). Deterministic: every
  * read and write happens in activities.
  */
-export async function pipeWorkflow(input: PipeWorkflowInput): Promise<PipeWorkflowResult> {
+export async function pipeWorkflow(given: PipeWorkflowInput, packedCarryOver?: Uint8Array): Promise<PipeWorkflowResult> {
+  const input = packedCarryOver ? { ...given, ...unpackCarryOver<PipeRunCarryOver>(packedCarryOver) } : given;
   let pipe: PipeRun;
   try {
     pipe = new PipeRun(parsePipeConfig(input.config), input.carryOver, input.loading);
@@ -41,7 +43,7 @@ async function run(pipe: PipeRun, input: PipeWorkflowInput): Promise<PipeWorkflo
     // A long load goes on in a fresh history once the tables begun are loaded.
     await condition(() => pipe.busy === 0);
     const loading = { view: pipe.view, paused: pipe.controls.paused, load: start.resume, tablesToAdd: pipe.tablesToAdd };
-    return continueAsNew<typeof pipeWorkflow>({ config: pipe.config, loading, ...(force ? { force } : {}) });
+    return continueAsNew<PipeWorkflowFunction>({ config: pipe.config, ...(force ? { force } : {}) }, packCarryOver({ loading } satisfies PipeRunCarryOver));
   }
   if (!carryOver) pipe.view.cdc.position = start.position;
   if (!pipe.config.cdc || !start.position) {

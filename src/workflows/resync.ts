@@ -1,5 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { ResyncCarryOver, ResyncWorkflowResult } from '../contract/workflow-io.js';
+import { unpackCarryOver } from './carry-over.js';
 import type { PipeConfig } from '../pipe/config.js';
 import { permanentFailure, userMessage } from '../pipe/errors.js';
 import { applyResyncOptions, parseResyncRequest, type ParsedResyncRequest, type ResyncRequest } from '../pipe/resync-options.js';
@@ -19,7 +20,8 @@ const ONLINE_RESYNC = 'online-resync';
  * see online-resync.ts) or offline (see offline-resync.ts). `carryOver`:
  * the next run of a resync whose history grew long.
  */
-export async function resyncWorkflow(input: ResyncRequest, carryOver?: ResyncCarryOver): Promise<ResyncWorkflowResult> {
+export async function resyncWorkflow(input: ResyncRequest, packedCarryOver?: Uint8Array): Promise<ResyncWorkflowResult> {
+  const carryOver = packedCarryOver ? unpackCarryOver<ResyncCarryOver>(packedCarryOver) : undefined;
   if (carryOver?.mode === 'online') return onlineResync(parseResyncRequest(input), carryOver.config, carryOver);
   if (carryOver?.mode === 'offline') return offlineResync(input, carryOver.config, carryOver);
   const { request, config } = await validated(input);
