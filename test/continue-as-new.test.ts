@@ -6,6 +6,7 @@ import { assertSameAsSource, decideXa, expectStatus, waitCaughtUp } from './help
 import { startTemporalServer } from '../scripts/stack/temporal-server.js';
 import { freePort, type Service } from '../scripts/stack/processes.js';
 import { rootConnection } from '../scripts/stack/mariadb.js';
+import { workflowRuns } from '../scripts/stack/workflow-runs.js';
 import { pipeWorkflowId, resyncWorkflowId } from '../src/pipe/names.js';
 import { unpackCarryOver } from '../src/workflows/carry-over.js';
 
@@ -35,9 +36,8 @@ describe('continue-as-new under a resync, a validation and a held XA transaction
   async function runs(id: string, key: string, since = new Date(0)): Promise<{ carrying: number; longest: number }> {
     let carrying = 0;
     let longest = 0;
-    for await (const run of world.client.temporal.workflow.list({ query: `WorkflowId = '${id}'` })) {
-      if (run.startTime < since) continue;
-      const history = await world.client.temporal.workflow.getHandle(id, run.runId).fetchHistory();
+    for await (const { startTime, history } of workflowRuns(world.client.temporal, id)) {
+      if (startTime < since) continue;
       // The carry-over is the second argument, deflated.
       const packed = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[1]?.data;
       if (packed && key in unpackCarryOver<Record<string, unknown>>(packed)) carrying++;

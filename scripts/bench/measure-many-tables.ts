@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { workflowRuns, type History } from '../stack/workflow-runs.js';
 import { pipeWorkflowId, resyncWorkflowId } from '../../src/pipe/names.js';
 import { readBinlogPosition } from '../../src/mysql/binlog-position.js';
 import { rootConnection } from '../stack/mariadb.js';
@@ -26,8 +27,7 @@ export interface ManyTablesResult {
 }
 
 /** A history's size, its input's (a carry-over's) size, and what its events are (activities by name), most frequent first. */
-async function historySize(h: WorkflowHandle): Promise<{ events: number; bytes: number; inputBytes: number; kinds: string }> {
-  const history = await h.fetchHistory();
+function historySize(history: History): { events: number; bytes: number; inputBytes: number; kinds: string } {
   const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
   const inputBytes = input.reduce((n, p) => n + (p.data?.length ?? 0), 0);
   const kinds = new Map<string, number>();
@@ -46,9 +46,9 @@ async function largestRun(client: Client, workflowId: string): Promise<{ events:
   let largest = { events: 0, bytes: 0, inputBytes: 0, kinds: '' };
   let runs = 0;
   let largestInput = 0;
-  for await (const run of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+  for await (const { history } of workflowRuns(client, workflowId)) {
     runs++;
-    const size = await historySize(client.workflow.getHandle(workflowId, run.runId));
+    const size = historySize(history);
     if (size.events > largest.events) largest = size;
     largestInput = Math.max(largestInput, size.inputBytes);
   }

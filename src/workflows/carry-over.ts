@@ -1,4 +1,8 @@
+import { workflowInfo } from '@temporalio/workflow';
 import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+
+/** Temporal suggests continuing as new: the history has grown long (about 4,000 events or 4 MB). */
+export const historyLong = (): boolean => workflowInfo().continueAsNewSuggested;
 
 /**
  * What a workflow run hands to its next one (continue-as-new), deflated:

@@ -7,12 +7,11 @@ import {
   isCancellation,
   patched,
   uuid4,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { PullChangesResult } from '../contract/activity-io.js';
 import { shadowStoppedSignal } from '../contract/messages.js';
 import type { PipeRunCarryOver, PipeWorkflowFunction, PipeWorkflowResult } from '../contract/workflow-io.js';
-import { packCarryOver } from './carry-over.js';
+import { historyLong, packCarryOver } from './carry-over.js';
 import { parsePipeConfig } from '../pipe/config.js';
 import { emptyTableStats, type BinlogPosition } from '../pipe/status.js';
 import { recordCdcBatch } from '../pipe/status-updates.js';
@@ -53,7 +52,7 @@ export async function runCdc(pipe: PipeRun, schemas: TableSchema[], from: Binlog
     if (pipe.drainTo && positionReached(pipe.position!, pipe.drainTo)) return { status: 'Dropped' };
     // Waits for a position (a resync's, a validation's) do not hold the run back: a long online resync would otherwise grow its history without end.
     const nothingAsked = () => pipe.tablesToAdd.length === 0 && pipe.jobs.length === 0 && !pipe.drainTo;
-    const renew = batch >= BATCHES_PER_RUN || workflowInfo().continueAsNewSuggested;
+    const renew = batch >= BATCHES_PER_RUN || historyLong();
     // A handler whose work between batches just ended finishes after this point; with one such
     // request after another (an online resync begins a shadow per table), the run would never be idle here.
     if (renew && nothingAsked() && pipe.busy > 0 && patched(RENEW_AFTER_HANDLERS)) await condition(() => pipe.busy === 0 || !nothingAsked());

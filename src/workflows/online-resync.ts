@@ -13,7 +13,7 @@ import { initialView, type PipeStatus } from '../pipe/status.js';
 import { positionReached } from '../pipe/version.js';
 import { digest } from '../pipe/digest.js';
 import { stepActivities } from './activity-options.js';
-import { packCarryOver } from './carry-over.js';
+import { historyLong, packCarryOver } from './carry-over.js';
 import { PipeControls } from './controls.js';
 import { inLanes } from './lanes.js';
 import { checkShadows } from './shadow-check.js';
@@ -102,7 +102,7 @@ export async function onlineResync(request: ParsedResyncRequest, config: PipeCon
 async function loadShadows(job: ResyncJob, tables: TableConfig[]): Promise<string[]> {
   const left: string[] = [];
   await inLanes(tables, job.config.settings.snapshotTablesInParallel, async (table) => {
-    if (historyLong(job)) return void left.push(table.name);
+    if (timeToCarryOn(job)) return void left.push(table.name);
     await loadShadow(job, table);
     job.done++;
   });
@@ -129,7 +129,7 @@ async function checkAndSwap(job: ResyncJob): Promise<ResyncWorkflowResult | Onli
       await controls.step('Resync', () => checkShadows(config, job.resync, run, shadows.map((n) => job.starts[n]!.schema)));
       shadows.forEach((n) => job.checked.add(n));
       job.done++;
-      if (round === 0 && unchecked().length > 0 && historyLong(job)) return carryOn(job, []);
+      if (round === 0 && unchecked().length > 0 && timeToCarryOn(job)) return carryOn(job, []);
     }
     job.checked.clear();
     const ended = await controls.step('Resync', () => swapIn(job, names));
@@ -148,7 +148,7 @@ function nextGroup(job: ResyncJob, names: string[]): string[] {
 }
 
 /** Whether the history is long enough to go on in the next run (each run does some work). */
-const historyLong = (job: ResyncJob) => job.yields && job.done > 0 && workflowInfo().continueAsNewSuggested;
+const timeToCarryOn = (job: ResyncJob) => job.yields && job.done > 0 && historyLong();
 
 /** What the next run goes on from. */
 function carryOn(job: ResyncJob, left: string[]): OnlineResyncCarryOver {

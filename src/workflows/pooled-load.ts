@@ -44,7 +44,7 @@ export async function loadTablesPooled(plan: SnapshotPlan): Promise<LoadOutcome>
   const changed: Record<string, string> = {};
   const queue: Work[] = [];
   const begun = new Set<string>();
-  const wanted = patched(LOAD_YIELDS) && plan.yieldWanted ? plan.yieldWanted : () => false;
+  const wanted = plan.yieldWanted && patched(LOAD_YIELDS) ? plan.yieldWanted : () => false;
   // Each run loads at least one table.
   const yielding = () => begun.size > 0 && wanted();
   let planned = false;

@@ -1,4 +1,4 @@
-import { condition, patched, workflowInfo } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import type { PreparePipeResult } from '../contract/activity-io.js';
 import type { LoadResume } from '../contract/workflow-io.js';
 import type { PipeConfig } from '../pipe/config.js';
@@ -12,6 +12,7 @@ import { inLanes } from './lanes.js';
 import { loadChunkOf, perChunkRate, rowsPerPartition, type SnapshotPlan, type TableLoad } from './chunk-load.js';
 import { POOLED_LOAD, loadTablesPooled, type LoadOutcome } from './pooled-load.js';
 import { watchingBinlog } from './binlog-watch.js';
+import { historyLong } from './carry-over.js';
 
 
 /**
@@ -80,16 +81,13 @@ const versionOf = (at: BinlogPosition | null | undefined) => (at ? snapshotVersi
 /** What Setup and the load left: the tables' schemas and CDC's start, and the tables whose definition changed under their load (CDC reloads them). */
 export type LoadedTables = PreparePipeResult & { changed: Record<string, string> };
 
-/** Temporal suggests continuing as new: the history has grown long. */
-const historyLong = () => workflowInfo().continueAsNewSuggested;
-
 /**
  * Setup then Snapshot, as steps a user can see and retry: check the source,
  * create the tables, record the binlog position, then load every table with
  * that position's version.
  */
 export async function prepareAndLoad(controls: PipeControls, job: PrepareAndLoad): Promise<LoadedTables> {
-  const loaded = await loadInRuns(controls, job, () => false);
+  const loaded = await loadInRuns(controls, job);
   if ('resume' in loaded) throw new Error('a load that may not yield yielded');
   return loaded;
 }
@@ -102,7 +100,7 @@ export async function prepareAndLoadInRuns(controls: PipeControls, job: PrepareA
   return loadInRuns(controls, job, historyLong);
 }
 
-async function loadInRuns(controls: PipeControls, job: PrepareAndLoad, yieldWanted: () => boolean): Promise<LoadedTables | { resume: LoadResume }> {
+async function loadInRuns(controls: PipeControls, job: PrepareAndLoad, yieldWanted?: () => boolean): Promise<LoadedTables | { resume: LoadResume }> {
   const { config, tableSuffix, replaceTables, position, skipRetentionCheck, resume } = job;
   const loadId = resume?.loadId ?? job.loadId;
   const comment = resume?.comment ?? job.comment ?? `load ${loadId}`;
