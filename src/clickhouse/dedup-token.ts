@@ -14,7 +14,7 @@ export const dedupToken = {
   page: (loadId: string, table: string, chunk: number, after: KeyTuple | null, last: KeyTuple | null, rows: number) =>
     token([loadId, table, chunk, after, last, rows]),
   /** A chunk ClickHouse read from the source itself, in one statement. */
-  pulledChunk: (loadId: string, table: string, chunk: number) => token(['pull', loadId, table, chunk]),
+  pulledChunk: (loadId: string, table: string, chunk: number, version: number) => token(['pull', loadId, table, chunk, version]),
   /** The rows of one table that a CDC batch wrote for a range of binlog events. */
   cdc: (pipe: string, table: string, from: BinlogPosition, to: BinlogPosition) => token(['cdc', pipe, table, from, to]),
   /** A repair's writes to one part of a table, as of one snapshot (a retry at another snapshot writes again: versions decide). */

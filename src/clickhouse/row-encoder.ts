@@ -32,8 +32,11 @@ export function textField(s: string): string {
 
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
-/** '0000-00-00', and dates with a zero month or day, which MySQL allows in some modes. */
-const ZERO_DATE = /^\d{4}-(00-\d\d|\d\d-00)|^0000-00-00/;
+/**
+ * '0000-00-00', and dates with a zero year, month or day, which MySQL allows
+ * in some modes (ClickHouse would read year 0 as the current year).
+ */
+const ZERO_DATE = /^0000-|^\d{4}-(00-\d\d|\d\d-00)/;
 
 function numeric(col: ReplicatedColumn, value: unknown, pattern: RegExp): string {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);

@@ -65,8 +65,8 @@ function keyDateCheck(schema: TableSchema, col: ReplicatedColumn): (value: unkno
     const m = KEY_DATE.exec(String(value));
     const [year, month, day] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
     const dateOnly = col.kind === 'date';
-    if (month === 0 || day === 0 || (dateOnly && (year < 1900 || year > 2299))) {
-      refuse(schema, col, value, `is a key value ClickHouse cannot hold exactly (${dateOnly ? 'Date32 holds 1900-01-01 to 2299-12-31, ' : ''}no zero dates), so two source keys could become one`);
+    if (year === 0 || month === 0 || day === 0 || (dateOnly && (year < 1900 || year > 2299))) {
+      refuse(schema, col, value, `is a key value ClickHouse cannot hold exactly (${dateOnly ? 'Date32 holds 1900-01-01 to 2299-12-31, ' : ''}no zero years, months or days), so two source keys could become one`);
     }
   };
 }

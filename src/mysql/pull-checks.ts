@@ -1,6 +1,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Chunk } from '../pipe/chunk.js';
-import type { ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
+import { fromKeyValue } from '../pipe/key-range.js';
+import type { KeyTuple, ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
 import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
 import { rangeWhere } from './key-range.js';
 import { definitionChange } from './definition-check.js';
@@ -12,26 +13,30 @@ import { definitionChange } from './definition-check.js';
 
 /**
  * Dates are pulled only where ClickHouse's MySQL reader converts them like
- * the streaming path (see `pullableValuesSql`). TIMESTAMP is read in the
- * source's session time zone, so it is pulled only when that is UTC.
+ * the streaming path (see `oddDatesSql`). TIMESTAMP is read in the source's
+ * session time zone, so it is pulled only when that is UTC.
  */
 const DATE_KINDS = new Set<ReplicatedColumn['kind']>(['date', 'datetime']);
 const PULLABLE_KEY_KINDS = new Set<ReplicatedColumn['kind']>(['int', 'decimal', 'date', 'datetime', 'bytes']);
 
+/** The table's DATE, DATETIME and TIMESTAMP columns. */
+export const dateColumns = (schema: TableSchema) => schema.columns.filter((c) => DATE_KINDS.has(c.kind));
+
 /**
- * MySQL condition true for rows whose dates ClickHouse's MySQL reader
- * converts as the streaming path does: inside Date32's range and without a
- * zero month or day (which it turns into 1970-01-01, not NULL).
+ * MySQL condition true for rows with a date ClickHouse's MySQL reader
+ * converts otherwise than the streaming path: outside Date32's range, a zero
+ * year, month or day (it turns them into 1970-01-01 or 1900-01-01, not
+ * NULL), or a day past the month's end (stored under ALLOW_INVALID_DATES; it
+ * moves them into the next month). Null when the table has no dates.
  */
-function pullableValuesSql(schema: TableSchema, quote: (name: string) => string): string | null {
-  const conds = schema.columns
-    .filter((c) => DATE_KINDS.has(c.kind))
-    .map((c) => {
-      const q = quote(c.name);
-      const ok = `(${q} BETWEEN '1900-01-01' AND '2299-12-31 23:59:59.999999' AND MONTH(${q}) > 0 AND DAYOFMONTH(${q}) > 0)`;
-      return c.nullable ? `(${q} IS NULL OR ${ok})` : ok;
-    });
-  return conds.length ? conds.join(' AND ') : null;
+export function oddDatesSql(schema: TableSchema): string | null {
+  const conds = dateColumns(schema).map((c) => {
+    const q = quoteMysqlIdent(c.name);
+    // LAST_DAY is NULL for a zero month: IS NOT TRUE counts that row as odd.
+    const ok = `(${q} BETWEEN '1900-01-01' AND '2299-12-31 23:59:59.999999' AND MONTH(${q}) > 0 AND DAYOFMONTH(${q}) > 0 AND DAYOFMONTH(${q}) <= DAYOFMONTH(LAST_DAY(${q})))`;
+    return c.nullable ? `(${q} IS NULL OR ${ok})` : ok;
+  });
+  return conds.length ? `(${conds.join(' AND ')}) IS NOT TRUE` : null;
 }
 
 /**
@@ -54,28 +59,50 @@ export function hasTimestamps(schema: TableSchema): boolean {
   return schema.columns.some((c) => /^timestamp\b/.test(c.sourceType));
 }
 
-
 const UTC_ZONES = /^(\+00:00|UTC|GMT|Etc\/UTC|Etc\/GMT|Universal|Zulu)$/i;
 
 /**
- * Whether ClickHouse may read this chunk from the source itself (pull load
- * mode) and get exactly what the streaming path would write: the table's
- * types allow it, no value in the chunk would be converted differently, and
- * TIMESTAMPs are read in UTC. One range scan counts the chunk and finds
- * such values; the same query reads the time zone its session gets.
- * Returns the chunk's row count when it may be pulled, else null.
+ * Whether ClickHouse may read the table from the source itself now: its
+ * types allow it, its definition is the one the pipe read, and TIMESTAMPs
+ * are read in UTC. No row is read: the values are checked after the pull.
  */
-export async function pullableChunkRows(conn: Connection, database: string, schema: TableSchema, chunk: Chunk): Promise<number | null> {
-  if (!pullable(schema) || (await definitionChange(conn, database, schema))) return null;
+export async function pullableNow(conn: Connection, database: string, schema: TableSchema): Promise<boolean> {
+  if (!pullable(schema) || (await definitionChange(conn, database, schema))) return false;
+  if (!hasTimestamps(schema)) return true;
+  const [[r]] = await conn.query<RowDataPacket[]>('SELECT @@global.time_zone AS zone, @@system_time_zone AS system');
+  return UTC_ZONES.test(String(r?.zone) === 'SYSTEM' ? String(r?.system) : String(r?.zone));
+}
+
+/** The chunk's rows at the source, and how many hold odd dates (see `oddDatesSql`): one range scan. */
+export async function oddRowsInChunk(conn: Connection, database: string, schema: TableSchema, chunk: Chunk): Promise<{ rows: number; odd: number }> {
+  const odd = oddDatesSql(schema);
   const where = rangeWhere(schema.key, chunk.lower, chunk.upper);
-  const exact = pullableValuesSql(schema, quoteMysqlIdent);
   const [[r]] = await conn.query<RowDataPacket[]>(
-    `SELECT COUNT(*) AS n, ${exact ? `COALESCE(SUM(NOT (${exact})), 0)` : '0'} AS odd, ` +
-      '@@global.time_zone AS zone, @@system_time_zone AS system ' +
-      `FROM ${qualifiedMysqlTable(database, schema.table)} WHERE ${where.sql}`,
+    `SELECT COUNT(*) AS n, ${odd ? `COALESCE(SUM(${odd}), 0)` : '0'} AS odd FROM ${qualifiedMysqlTable(database, schema.table)} WHERE ${where.sql}`,
     where.params,
   );
-  const zone = String(r?.zone) === 'SYSTEM' ? String(r?.system) : String(r?.zone);
-  if (Number(r?.odd) > 0 || (hasTimestamps(schema) && !UTC_ZONES.test(zone))) return null;
-  return Number(r?.n ?? 0);
+  return { rows: Number(r?.n ?? 0), odd: Number(r?.odd ?? 0) };
+}
+
+/** Keys per query of `oddRowsAmong`. */
+const KEYS_PER_QUERY = 1_000;
+
+/** Rows with odd dates among these keys: point lookups, for the few rows whose pulled dates look suspect. */
+export async function oddRowsAmong(conn: Connection, database: string, schema: TableSchema, keys: KeyTuple[]): Promise<number> {
+  const odd = oddDatesSql(schema);
+  if (!odd) return 0;
+  const tuple = schema.key.length > 1;
+  const cols = schema.key.map(quoteMysqlIdent).join(', ');
+  const one = tuple ? `(${schema.key.map(() => '?').join(', ')})` : '?';
+  let n = 0;
+  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+    const batch = keys.slice(i, i + KEYS_PER_QUERY);
+    const [[r]] = await conn.query<RowDataPacket[]>(
+      `SELECT COUNT(*) AS n FROM ${qualifiedMysqlTable(database, schema.table)} ` +
+        `WHERE ${tuple ? `(${cols})` : cols} IN (${batch.map(() => one).join(', ')}) AND ${odd}`,
+      batch.flatMap((k) => k.map(fromKeyValue)),
+    );
+    n += Number(r?.n ?? 0);
+  }
+  return n;
 }

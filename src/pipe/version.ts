@@ -35,6 +35,19 @@ export function snapshotVersion(position: BinlogPosition): number {
   return versionAt(position.file, position.pos);
 }
 
+/**
+ * The version of a row ClickHouse pulled from the source itself: one below
+ * the load's. A chunk whose pulled dates turn out to differ from what the
+ * streaming path writes is streamed over them with the load's version, which
+ * then wins everywhere (FINAL, validation, merges); both still lose to every
+ * CDC change, and no version is past the position the pipe has applied.
+ * Without CDC the load's version is 0 and both share it: ClickHouse keeps
+ * the last insert among equal versions, which is the streamed one.
+ */
+export function pulledVersion(loadVersion: number): number {
+  return Math.max(0, loadVersion - 1);
+}
+
 /** True when `position` is at or past `target` in the binlog's history. */
 export function positionReached(position: BinlogPosition, target: BinlogPosition): boolean {
   return versionAt(position.file, position.pos) >= versionAt(target.file, target.pos);

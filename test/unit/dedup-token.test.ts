@@ -10,7 +10,7 @@ test('the same rows get the same token; another range, load or table another one
     dedupToken.page('load-2', 't', 3, ['10'], ['20'], 10),
     dedupToken.page('load-1', 'u', 3, ['10'], ['20'], 10),
     dedupToken.page('load-1', 't', 3, ['10'], ['21'], 11),
-    dedupToken.pulledChunk('load-1', 't', 3),
+    dedupToken.pulledChunk('load-1', 't', 3, 41),
     dedupToken.cdc('p', 't', { file: 'b.1', pos: 4 }, { file: 'b.1', pos: 9 }),
   ];
   assert.equal(new Set([page, ...others]).size, others.length + 1);

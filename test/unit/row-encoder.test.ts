@@ -37,6 +37,10 @@ test('NULL, a dropped column, and zero dates', () => {
   assert.equal(encodeValue(col('date', 'Date32', false), '2024-00-10'), '1970-01-01');
   assert.equal(encodeValue(col('datetime', "DateTime64(6, 'UTC')", false), '0000-00-00 00:00:00.000000'), '1970-01-01 00:00:00');
   assert.equal(encodeValue(col('datetime', "DateTime64(6, 'UTC')"), '2024-02-29 23:59:59.999999'), '2024-02-29 23:59:59.999999');
+  // Year 0 has no ClickHouse counterpart either (its parser would take the current year).
+  assert.equal(encodeValue(col('datetime', "DateTime64(0, 'UTC')", true), '0000-01-01 12:00:00'), '\\N');
+  assert.equal(encodeValue(col('date', 'Date32', false), '0000-05-05'), '1970-01-01');
+  assert.equal(encodeValue(col('datetime', "DateTime64(0, 'UTC')"), '0001-01-01 12:00:00'), '0001-01-01 12:00:00');
 });
 
 test('binary forms of BIT, UUID, INET6, INET4 and JSON objects', () => {
