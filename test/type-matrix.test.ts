@@ -104,6 +104,19 @@ const columns: Column[] = [
       ["'2024-02-29 12:34:56.123456'", '2024-02-29 12:34:56.123456'],
     ],
   },
+  // Days past the month's end, stored under ALLOW_INVALID_DATES: no ClickHouse counterpart (never the next month's days).
+  { name: 'dti', type: 'DATE', rows: [["'2024-02-30'", null], ["'2023-02-29'", null], ["'2024-02-29'", '2024-02-29'], ['NULL', null], ["'2024-04-31'", null]] },
+  {
+    name: 'dtmi',
+    type: 'DATETIME(3)',
+    rows: [
+      ["'2024-02-31 10:00:00.000'", null],
+      ["'2024-03-01 00:00:00.000'", '2024-03-01 00:00:00.000'],
+      ["'2024-06-31 12:00:00.500'", null],
+      ['NULL', null],
+      ["'2024-11-31 23:59:59.999'", null],
+    ],
+  },
   {
     name: 'ts',
     type: 'TIMESTAMP NULL',
@@ -176,10 +189,10 @@ const readExpr = (c: Column) => (c.read === 'hex' ? `hex(${quoteChIdent(c.name)}
  * Columns ClickHouse's own MySQL reader converts differently: odd dates (those
  * rows are streamed) and floats (those tables are streamed).
  */
-const NOT_PULLABLE = new Set(['dt', 'dtn', 'dtm', 'dtm6', 'ts', 'f', 'f7', 'db']);
+const NOT_PULLABLE = new Set(['dt', 'dtn', 'dtm', 'dtm6', 'dti', 'dtmi', 'ts', 'f', 'f7', 'db']);
 const PULLABLE = columns.filter((c) => !NOT_PULLABLE.has(c.name));
 /** The dates, odd ones included: in pull mode each row is pulled, and written again by streaming where a date was odd. */
-const DATED = columns.filter((c) => ['dt', 'dtn', 'dtm', 'dtm6', 'ts'].includes(c.name));
+const DATED = columns.filter((c) => ['dt', 'dtn', 'dtm', 'dtm6', 'dti', 'dtmi', 'ts'].includes(c.name));
 
 for (const loadMode of ['stream', 'pull'] as const) describe(`type matrix (${loadMode} load mode): every type, by the initial load and by CDC`, () => {
   let world: TestWorld;
@@ -207,7 +220,7 @@ for (const loadMode of ['stream', 'pull'] as const) describe(`type matrix (${loa
 
   before(async () => {
     world = await TestWorld.create(`types_${loadMode}`);
-    await world.root.query("SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'"); // zero dates and '' in ENUM allowed
+    await world.root.query("SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES'"); // zero dates, days past the month's end and '' in ENUM allowed
     await world.root.query(`CREATE TABLE types (id INT PRIMARY KEY, ${columns.map((c) => `\`${c.name}\` ${c.type}`).join(', ')})`);
     for (let r = 0; r < ROWS; r++) {
       const { sql, params } = rowSql(r);

@@ -1,6 +1,6 @@
 import { destinationNullable, type ReplicatedColumn, type TableSchema } from '../pipe/table-schema.js';
 import { escapeBytes } from './quote.js';
-import { fitCheck, refuseNull } from './value-fit.js';
+import { fitCheck, pastMonthEnd, refuseNull } from './value-fit.js';
 
 /**
  * The one value path: rows from the initial load (mysql2) and from CDC (the
@@ -37,6 +37,7 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
  * in some modes (ClickHouse would read year 0 as the current year).
  */
 const ZERO_DATE = /^0000-|^\d{4}-(00-\d\d|\d\d-00)/;
+
 
 function numeric(col: ReplicatedColumn, value: unknown, pattern: RegExp): string {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -95,7 +96,7 @@ export function encodeValue(col: ReplicatedColumn, value: unknown): string {
     case 'datetime': {
       const s = text(value);
       // No ClickHouse counterpart: NULL where allowed, else ClickHouse's own zero.
-      if (ZERO_DATE.test(s)) return col.nullable ? NULL : ZERO[col.kind];
+      if (ZERO_DATE.test(s) || pastMonthEnd(s)) return col.nullable ? NULL : ZERO[col.kind];
       return textField(s);
     }
     case 'bytes':

@@ -20,6 +20,18 @@ const INT_RANGES: Record<string, [bigint, bigint]> = {
   UInt64: [0n, 2n ** 64n - 1n],
 };
 
+/**
+ * A day past its month's end ('2024-02-30'), which MySQL stores under
+ * ALLOW_INVALID_DATES: ClickHouse has no such day (its MySQL reader would
+ * move it into the next month).
+ */
+export function pastMonthEnd(s: string): boolean {
+  const day = Number(s.slice(8, 10));
+  if (!(day > 28)) return false;
+  // Years 1–99 map to 1901–1999 here, which have the same leap years.
+  return day > new Date(Date.UTC(Number(s.slice(0, 4)), Number(s.slice(5, 7)), 0)).getUTCDate();
+}
+
 /** Date32's range; a key date outside it would be clamped onto another key. */
 const KEY_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 
@@ -65,8 +77,13 @@ function keyDateCheck(schema: TableSchema, col: ReplicatedColumn): (value: unkno
     const m = KEY_DATE.exec(String(value));
     const [year, month, day] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
     const dateOnly = col.kind === 'date';
-    if (year === 0 || month === 0 || day === 0 || (dateOnly && (year < 1900 || year > 2299))) {
-      refuse(schema, col, value, `is a key value ClickHouse cannot hold exactly (${dateOnly ? 'Date32 holds 1900-01-01 to 2299-12-31, ' : ''}no zero years, months or days), so two source keys could become one`);
+    if (year === 0 || month === 0 || day === 0 || pastMonthEnd(String(value)) || (dateOnly && (year < 1900 || year > 2299))) {
+      refuse(
+        schema,
+        col,
+        value,
+        `is a key value ClickHouse cannot hold exactly (${dateOnly ? 'Date32 holds 1900-01-01 to 2299-12-31, ' : ''}no zero years, months or days, no day past its month's end), so two source keys could become one`,
+      );
     }
   };
 }

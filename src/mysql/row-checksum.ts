@@ -55,15 +55,15 @@ function canonical(schema: TableSchema, col: ReplicatedColumn): string {
     case 'float':
       return floatCanonical(x);
     case 'date':
-      // Zero years, months and days become NULL (or 1970-01-01); Date32 clamps to 1900–2299.
+      // Zero years, months and days, and days past the month's end, become NULL (or 1970-01-01); Date32 clamps to 1900–2299.
       return (
-        `CASE WHEN ${x} IS NULL THEN NULL WHEN YEAR(${x}) = 0 OR MONTH(${x}) = 0 OR DAYOFMONTH(${x}) = 0 THEN ${zeroDate('1970-01-01')} ` +
+        `CASE WHEN ${x} IS NULL THEN NULL WHEN YEAR(${x}) = 0 OR MONTH(${x}) = 0 OR DAYOFMONTH(${x}) = 0 OR DAYOFMONTH(${x}) > DAYOFMONTH(LAST_DAY(${x})) THEN ${zeroDate('1970-01-01')} ` +
         `WHEN ${x} < '1900-01-01' THEN '1900-01-01' WHEN ${x} > '2299-12-31' THEN '2299-12-31' ELSE CAST(${x} AS CHAR) END`
       );
     case 'datetime': {
       const p = datetimePrecision(col);
       const zero = ZERO_DATETIME + (p > 0 ? '.' + '0'.repeat(p) : '');
-      return `CASE WHEN ${x} IS NULL THEN NULL WHEN YEAR(${x}) = 0 OR MONTH(${x}) = 0 OR DAYOFMONTH(${x}) = 0 THEN ${zeroDate(zero)} ELSE CAST(${x} AS CHAR) END`;
+      return `CASE WHEN ${x} IS NULL THEN NULL WHEN YEAR(${x}) = 0 OR MONTH(${x}) = 0 OR DAYOFMONTH(${x}) = 0 OR DAYOFMONTH(${x}) > DAYOFMONTH(LAST_DAY(${x})) THEN ${zeroDate(zero)} ELSE CAST(${x} AS CHAR) END`;
     }
     case 'bytes':
       return x;

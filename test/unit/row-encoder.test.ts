@@ -41,6 +41,12 @@ test('NULL, a dropped column, and zero dates', () => {
   assert.equal(encodeValue(col('datetime', "DateTime64(0, 'UTC')", true), '0000-01-01 12:00:00'), '\\N');
   assert.equal(encodeValue(col('date', 'Date32', false), '0000-05-05'), '1970-01-01');
   assert.equal(encodeValue(col('datetime', "DateTime64(0, 'UTC')"), '0001-01-01 12:00:00'), '0001-01-01 12:00:00');
+  // A day past its month's end (ALLOW_INVALID_DATES): not moved into the next month.
+  assert.equal(encodeValue(col('date', 'Date32', true), '2024-02-30'), '\\N');
+  assert.equal(encodeValue(col('datetime', "DateTime64(3, 'UTC')", false), '2023-02-29 10:00:00.500'), '1970-01-01 00:00:00');
+  assert.equal(encodeValue(col('date', 'Date32', true), '2024-04-31'), '\\N');
+  for (const real of ['2024-02-29', '2000-02-29', '2024-01-31', '2024-12-31 23:59:59']) assert.equal(encodeValue(col('datetime', 'DateTime64(0)'), real), real);
+  assert.equal(encodeValue(col('date', 'Date32', true), '1900-02-29'), '\\N');
 });
 
 test('binary forms of BIT, UUID, INET6, INET4 and JSON objects', () => {
