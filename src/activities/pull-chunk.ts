@@ -7,6 +7,7 @@ import { pullChunkSql } from '../clickhouse/mysql-pull.js';
 import { pulledCheckSql, suspectKey, type PulledChunk } from '../clickhouse/pulled-dates.js';
 import { dedupToken } from '../clickhouse/dedup-token.js';
 import { pulledVersion } from '../pipe/version.js';
+import { isDate } from '../pipe/table-schema.js';
 import type { ActivityDeps } from './deps.js';
 
 /** Suspect rows looked up at the source one by one; beyond this, the chunk's range is scanned once. */
@@ -21,8 +22,7 @@ const MAX_SUSPECT_LOOKUPS = 5_000;
  */
 function checkedAfter(input: LoadChunkInput): boolean {
   const { schema } = input;
-  const keyDates = schema.key.some((k) => ['date', 'datetime'].includes(schema.columns.find((c) => c.name === k)?.kind ?? ''));
-  return schema.orderBy[0] === schema.key[0] && !keyDates;
+  return schema.orderBy[0] === schema.key[0] && !schema.columns.some((c) => isDate(c) && schema.key.includes(c.name));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Chunk } from '../pipe/chunk.js';
-import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
+import { isDate, type KeyTuple, type TableSchema } from '../pipe/table-schema.js';
 import { chunkRangeSql } from './mysql-pull.js';
 import { qualifiedChTable, quoteChIdent } from './quote.js';
 import { VERSION_COLUMN } from './table-ddl.js';
@@ -22,13 +22,11 @@ const SUSPECT_MONTH_DAYS = [301, 302, 303, 501, 701, 1001, 1201];
 
 /** ClickHouse condition true for a pulled row with a suspect date, or null when the table has none. */
 export function suspectDatesSql(schema: TableSchema): string | null {
-  const conds = schema.columns
-    .filter((c) => c.kind === 'date' || c.kind === 'datetime')
-    .map((c) => {
-      // Dates outside Date32's range come out as its ends, which are suspects too.
-      const day = `toYYYYMMDD(${quoteChIdent(c.name)})`;
-      return `${day} IN (${SUSPECT_DAYS.join(', ')}) OR ${day} % 10000 IN (${SUSPECT_MONTH_DAYS.join(', ')})`;
-    });
+  const conds = schema.columns.filter(isDate).map((c) => {
+    // Dates outside Date32's range come out as its ends, which are suspects too.
+    const day = `toYYYYMMDD(${quoteChIdent(c.name)})`;
+    return `${day} IN (${SUSPECT_DAYS.join(', ')}) OR ${day} % 10000 IN (${SUSPECT_MONTH_DAYS.join(', ')})`;
+  });
   return conds.length ? `(${conds.join(' OR ')})` : null;
 }
 

@@ -1,7 +1,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Chunk } from '../pipe/chunk.js';
 import { fromKeyValue } from '../pipe/key-range.js';
-import type { KeyTuple, ReplicatedColumn, TableSchema } from '../pipe/table-schema.js';
+import { isDate, type KeyTuple, type ReplicatedColumn, type TableSchema } from '../pipe/table-schema.js';
 import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
 import { rangeWhere } from './key-range.js';
 import { definitionChange } from './definition-check.js';
@@ -11,16 +11,7 @@ import { definitionChange } from './definition-check.js';
  * mysql() table function) reads exactly what the streaming path writes.
  */
 
-/**
- * Dates are pulled only where ClickHouse's MySQL reader converts them like
- * the streaming path (see `oddDatesSql`). TIMESTAMP is read in the source's
- * session time zone, so it is pulled only when that is UTC.
- */
-const DATE_KINDS = new Set<ReplicatedColumn['kind']>(['date', 'datetime']);
 const PULLABLE_KEY_KINDS = new Set<ReplicatedColumn['kind']>(['int', 'decimal', 'date', 'datetime', 'bytes']);
-
-/** The table's DATE, DATETIME and TIMESTAMP columns. */
-export const dateColumns = (schema: TableSchema) => schema.columns.filter((c) => DATE_KINDS.has(c.kind));
 
 /**
  * MySQL condition true for rows with a date ClickHouse's MySQL reader
@@ -28,9 +19,11 @@ export const dateColumns = (schema: TableSchema) => schema.columns.filter((c) =>
  * year, month or day (it turns them into 1970-01-01 or 1900-01-01, not
  * NULL), or a day past the month's end (stored under ALLOW_INVALID_DATES; it
  * moves them into the next month). Null when the table has no dates.
+ * (TIMESTAMP is read in the source's session time zone: pulled only when
+ * that is UTC, see `pullableNow`.)
  */
 export function oddDatesSql(schema: TableSchema): string | null {
-  const conds = dateColumns(schema).map((c) => {
+  const conds = schema.columns.filter(isDate).map((c) => {
     const q = quoteMysqlIdent(c.name);
     // LAST_DAY is NULL for a zero month: IS NOT TRUE counts that row as odd.
     const ok = `(${q} BETWEEN '1900-01-01' AND '2299-12-31 23:59:59.999999' AND MONTH(${q}) > 0 AND DAYOFMONTH(${q}) > 0 AND DAYOFMONTH(${q}) <= DAYOFMONTH(LAST_DAY(${q})))`;

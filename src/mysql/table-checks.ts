@@ -1,6 +1,6 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { TableConfig } from '../pipe/config.js';
-import type { TableSchema } from '../pipe/table-schema.js';
+import { isDate, type TableSchema } from '../pipe/table-schema.js';
 import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
 
 /**
@@ -69,7 +69,7 @@ export async function keyProblem(conn: Connection, database: string, schema: Tab
     return `key column "${nullableKey}" allows NULL at the source: a NULL key would become the type's zero in ClickHouse and collide with a real one; choose NOT NULL key columns`;
   }
   const table = qualifiedMysqlTable(database, schema.table);
-  for (const col of schema.columns.filter((c) => schema.key.includes(c.name) && (c.kind === 'date' || c.kind === 'datetime'))) {
+  for (const col of schema.columns.filter((c) => schema.key.includes(c.name) && isDate(c))) {
     const q = quoteMysqlIdent(col.name);
     const [[r]] = await conn.query<RowDataPacket[]>(`SELECT CAST(MIN(${q}) AS CHAR) AS lo, CAST(MAX(${q}) AS CHAR) AS hi FROM ${table}`);
     const lo = r?.lo === null || r?.lo === undefined ? null : String(r.lo);

@@ -55,3 +55,6 @@ export function destinationNullable(schema: TableSchema, col: ReplicatedColumn):
 /** A value of a key column, as it travels through Temporal (JSON-safe). */
 export type KeyValue = string | number | null | { base64: string };
 export type KeyTuple = KeyValue[];
+
+/** DATE, DATETIME and TIMESTAMP: the columns whose odd values (zero, out of range, past the month's end) need care. */
+export const isDate = (col: ReplicatedColumn): boolean => col.kind === 'date' || col.kind === 'datetime';
