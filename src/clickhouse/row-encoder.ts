@@ -38,7 +38,6 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
  */
 const ZERO_DATE = /^0000-|^\d{4}-(00-\d\d|\d\d-00)/;
 
-
 function numeric(col: ReplicatedColumn, value: unknown, pattern: RegExp): string {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'bigint') return value.toString();
