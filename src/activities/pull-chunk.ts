@@ -7,7 +7,7 @@ import { pullChunkSql } from '../clickhouse/mysql-pull.js';
 import { pulledCheckSql, suspectKey, type PulledChunk } from '../clickhouse/pulled-dates.js';
 import { dedupToken } from '../clickhouse/dedup-token.js';
 import { pulledVersion } from '../pipe/version.js';
-import { isDate } from '../pipe/table-schema.js';
+import { isDate, type TableSchema } from '../pipe/table-schema.js';
 import type { ActivityDeps } from './deps.js';
 
 /** Suspect rows looked up at the source one by one; beyond this, the chunk's range is scanned once. */
@@ -20,8 +20,7 @@ const MAX_SUSPECT_LOOKUPS = 5_000;
  * holding dates are scanned before too: a key the reader converted would
  * leave a row under another key.
  */
-function checkedAfter(input: LoadChunkInput): boolean {
-  const { schema } = input;
+function checkedAfter(schema: TableSchema): boolean {
   return schema.orderBy[0] === schema.key[0] && !schema.columns.some((c) => isDate(c) && schema.key.includes(c.name));
 }
 
@@ -36,32 +35,43 @@ function checkedAfter(input: LoadChunkInput): boolean {
  * again.
  */
 export async function pullChunk(deps: ActivityDeps, input: LoadChunkInput): Promise<LoadChunkResult | null> {
-  const { schema, chunk, source } = input;
   // ClickHouse's mysql() has no TLS settings: a TLS source is streamed.
-  if (source.tls) return null;
-  const checkAfter = checkedAfter(input);
-  const ready = await withSource(deps.source, source, async (conn) => {
-    if (!(await pullableNow(conn, source.database, schema))) return false;
-    return checkAfter || oddRowsInChunk(conn, source.database, schema, chunk);
-  });
-  if (ready === false || (ready !== true && ready.odd > 0)) return null;
-  if (ready !== true && ready.rows === 0) return { rows: 0, pulled: true };
+  if (input.source.tls) return null;
+  return checkedAfter(input.schema) ? pullThenCheck(deps, input) : checkThenPull(deps, input);
+}
+
+/** The chunk's range scanned at the source first (counted, and its dates checked), then pulled. */
+async function checkThenPull(deps: ActivityDeps, input: LoadChunkInput): Promise<LoadChunkResult | null> {
+  const { schema, chunk, source } = input;
+  const scan = await withSource(deps.source, source, async (conn) =>
+    (await pullableNow(conn, source.database, schema)) ? oddRowsInChunk(conn, source.database, schema, chunk) : null,
+  );
+  if (!scan || scan.odd > 0) return null;
+  if (scan.rows > 0) {
+    await pull(deps, input);
+    // ClickHouse converts what it reads without a word: a change during the pull discards the chunk's table load.
+    await withSource(deps.source, source, (conn) => assertDefinitionUnchanged(conn, source.database, schema));
+  }
+  return { rows: scan.rows, pulled: true };
+}
+
+/** The chunk pulled first, then counted and its suspect dates looked up at the source (see pulled-dates.ts). */
+async function pullThenCheck(deps: ActivityDeps, input: LoadChunkInput): Promise<LoadChunkResult | null> {
+  const { schema, chunk, source } = input;
+  if (!(await withSource(deps.source, source, (conn) => pullableNow(conn, source.database, schema)))) return null;
   await pull(deps, input);
-  // ClickHouse converts what it reads without a word: a change during the pull discards the chunk's table load.
-  await withSource(deps.source, source, (conn) => assertDefinitionUnchanged(conn, source.database, schema));
-  if (ready !== true) return { rows: ready.rows, pulled: true };
   const pulled: PulledChunk = { database: input.destinationDatabase, table: input.destinationTable, schema, chunk, version: pulledVersion(input.version) };
   const [checked] = await deps.destination.query<{ rows: string; suspects: string[][] }>(pulledCheckSql(pulled, MAX_SUSPECT_LOOKUPS));
   const suspects = checked?.suspects ?? [];
-  if (suspects.length > 0) {
-    const odd = await withSource(deps.source, source, async (conn) =>
-      suspects.length > MAX_SUSPECT_LOOKUPS
-        ? (await oddRowsInChunk(conn, source.database, schema, chunk)).odd
-        : oddRowsAmong(conn, source.database, schema, suspects.map((k) => suspectKey(schema, k))),
-    );
-    if (odd > 0) return null;
-  }
-  return { rows: Number(checked?.rows ?? 0), pulled: true };
+  const odd = await withSource(deps.source, source, async (conn) => {
+    // ClickHouse converts what it reads without a word: a change during the pull discards the chunk's table load.
+    await assertDefinitionUnchanged(conn, source.database, schema);
+    if (suspects.length === 0) return 0;
+    return suspects.length > MAX_SUSPECT_LOOKUPS
+      ? (await oddRowsInChunk(conn, source.database, schema, chunk)).odd
+      : oddRowsAmong(conn, source.database, schema, suspects.map((k) => suspectKey(schema, k)));
+  });
+  return odd > 0 ? null : { rows: Number(checked?.rows ?? 0), pulled: true };
 }
 
 /** The INSERT … SELECT FROM mysql(); its errors never show the password. */

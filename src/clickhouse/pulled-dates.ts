@@ -39,6 +39,9 @@ export interface PulledChunk {
   version: number;
 }
 
+/** Bytes keys travel as hex: their text could be anything. */
+const bytesKey = (schema: TableSchema, name: string) => schema.columns.find((c) => c.name === name)?.kind === 'bytes';
+
 const pulledWhere = (p: PulledChunk) =>
   `${quoteChIdent(VERSION_COLUMN)} = ${Number(p.version)} AND ${chunkRangeSql(p.schema, p.chunk.lower, p.chunk.upper)}`;
 
@@ -48,10 +51,7 @@ const pulledWhere = (p: PulledChunk) =>
  */
 export function pulledCheckSql(p: PulledChunk, maxKeys: number): string {
   const suspect = suspectDatesSql(p.schema);
-  const key = p.schema.key.map((k) => {
-    const bytes = p.schema.columns.find((c) => c.name === k)?.kind === 'bytes';
-    return bytes ? `hex(${quoteChIdent(k)})` : `toString(${quoteChIdent(k)})`;
-  });
+  const key = p.schema.key.map((k) => (bytesKey(p.schema, k) ? `hex(${quoteChIdent(k)})` : `toString(${quoteChIdent(k)})`));
   return (
     `SELECT count() AS rows, ${suspect ? `groupArrayIf(${Math.floor(maxKeys) + 1})([${key.join(', ')}], ${suspect})` : '[]'} AS suspects ` +
     `FROM ${qualifiedChTable(p.database, p.table)} WHERE ${pulledWhere(p)}`
@@ -60,7 +60,5 @@ export function pulledCheckSql(p: PulledChunk, maxKeys: number): string {
 
 /** A key read by `pulledCheckSql` → the key tuple the source is asked about. */
 export function suspectKey(schema: TableSchema, k: string[]): KeyTuple {
-  return schema.key.map((name, i) =>
-    schema.columns.find((c) => c.name === name)?.kind === 'bytes' ? { base64: Buffer.from(k[i] ?? '', 'hex').toString('base64') } : (k[i] ?? null),
-  );
+  return schema.key.map((name, i) => (bytesKey(schema, name) ? { base64: Buffer.from(k[i] ?? '', 'hex').toString('base64') } : (k[i] ?? null)));
 }
