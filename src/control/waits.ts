@@ -9,8 +9,11 @@ import { PipeClientError } from './pipe-client-error.js';
 /** What a wait looks for in each status it reads: an answer, or undefined to go on (it is told when time is up). */
 export type StatusCheck<R> = (view: PipeStatusView, timedOut: boolean) => R | undefined;
 
-/** gRPC status codes DEADLINE_EXCEEDED and UNAVAILABLE: no worker answered the query in time, or the server is restarting. */
-const UNANSWERED = new Set([4, 14]);
+/**
+ * gRPC status codes CANCELLED, DEADLINE_EXCEEDED and UNAVAILABLE: the worker holding the query died with it (the
+ * server cancels it), no worker answered in time, or the server is restarting.
+ */
+const UNANSWERED = new Set([1, 4, 14]);
 
 /** A query no worker took in time (its worker restarting): a wait asks again rather than fail. */
 function unanswered(err: unknown): boolean {
