@@ -1,7 +1,7 @@
 import type { ActivityDeps } from './deps.js';
 import { activityWrapper } from './activity-wrapper.js';
 import { preparePipeActivity, prepareShadowActivity, readSourcePositionActivity, validateSourceActivity } from './prepare-pipe.js';
-import { planChunksActivity } from './plan-chunks.js';
+import { planChunksActivities } from './plan-chunks.js';
 import { loadChunkActivity } from './load-chunk.js';
 import { pullChangesActivity } from './pull-changes.js';
 import { resyncTableActivities } from './resync-tables.js';
@@ -20,13 +20,15 @@ export function createActivities(deps: ActivityDeps) {
   const control = pipeControlActivities(deps);
   const calls = pipeCallActivities(deps);
   const validation = validationActivities(deps);
+  const plans = planChunksActivities(deps);
   return {
     preparePipe: wrap(preparePipeActivity(deps)),
     validateSource: wrap(validateSourceActivity(deps)),
     readSourcePosition: wrap(readSourcePositionActivity(deps)),
     prepareShadow: wrap(prepareShadowActivity(deps)),
     checkBinlogHolds: wrap(binlogWatchActivity(deps)),
-    planTableChunks: wrap(planChunksActivity(deps)),
+    planTableChunks: wrap(plans.planTableChunks),
+    planTablesChunks: wrap(plans.planTablesChunks),
     // These heartbeat their progress themselves.
     loadChunk: wrap(loadChunkActivity(deps), 'self'),
     pullChanges: wrap(pullChangesActivity(deps), 'self'),
@@ -41,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     stopPipe: wrap(control.stopPipe),
     startPipe: wrap(control.startPipe),
     beginShadow: wrap(calls.beginShadow),
+    beginShadows: wrap(calls.beginShadows),
     catchUp: wrap(calls.catchUp),
     swapShadows: wrap(calls.swapShadows),
     planValidation: wrap(validation.planValidation),

@@ -1,5 +1,5 @@
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { beginShadowUpdate, catchUpUpdate, swapShadowsUpdate, type ShadowStart } from '../contract/messages.js';
+import { beginShadowsUpdate, beginShadowUpdate, catchUpUpdate, swapShadowsUpdate, type ShadowRequest, type ShadowStart } from '../contract/messages.js';
 import type { SwapOutcome } from '../contract/workflow-io.js';
 import type { TableConfig } from '../pipe/config.js';
 import { PipeValidationError, deepestMessage } from '../pipe/errors.js';
@@ -59,6 +59,12 @@ export function pipeCallActivities(deps: ActivityDeps) {
       const { pipe, ...request } = input;
       const updateId = `begin/${input.marker}`;
       return call(pipe, updateId, (h) => h.executeUpdate(beginShadowUpdate, { args: [request], updateId }));
+    },
+    async beginShadows(input: { pipe: string; resync: string; shadows: ShadowRequest[]; whole: boolean }): Promise<ShadowStart[]> {
+      const { pipe, ...request } = input;
+      // (A digest of the markers: ids are limited in length.)
+      const updateId = `begin/${digest(input.shadows.map((s) => s.marker))}`;
+      return call(pipe, updateId, (h) => h.executeUpdate(beginShadowsUpdate, { args: [request], updateId }));
     },
     async catchUp(input: { pipe: string; resync: string; run: string; position: BinlogPosition }): Promise<void> {
       return pipeReached(deps, input.pipe, input.position, input.run);

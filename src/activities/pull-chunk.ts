@@ -7,6 +7,7 @@ import { pullChunkSql } from '../clickhouse/mysql-pull.js';
 import { pulledCheckSql, suspectKey, type PulledChunk } from '../clickhouse/pulled-dates.js';
 import { dedupToken } from '../clickhouse/dedup-token.js';
 import { pulledVersion } from '../pipe/version.js';
+import type { Chunk } from '../pipe/chunk.js';
 import { isDate, type TableSchema } from '../pipe/table-schema.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -14,14 +15,18 @@ import type { ActivityDeps } from './deps.js';
 const MAX_SUSPECT_LOOKUPS = 5_000;
 
 /**
- * Whether the pulled rows can be found in ClickHouse by the chunk's range
- * (its ORDER BY starts with the source key), so that their dates are checked
- * after the pull; else the range is scanned at the source before it. Keys
- * holding dates are scanned before too: a key the reader converted would
- * leave a row under another key.
+ * Whether the chunk's dates are checked in ClickHouse after the pull rather
+ * than scanned at the source before it. Not where the pulled rows cannot be
+ * found by the chunk's range (the ORDER BY does not start with the source
+ * key), nor where a key holds dates (a key the reader converted would leave a
+ * row under another key). Nor for a table that is one chunk: scanning at
+ * most one chunk costs the source little, and an embedded engine runs one
+ * query at a time, so a pipe of hundreds of small tables would wait on a
+ * check query for each.
  */
-function checkedAfter(schema: TableSchema): boolean {
-  return schema.orderBy[0] === schema.key[0] && !schema.columns.some((c) => isDate(c) && schema.key.includes(c.name));
+function checkedAfter(schema: TableSchema, chunk: Chunk): boolean {
+  const wholeTable = chunk.lower === null && chunk.upper === null;
+  return !wholeTable && schema.orderBy[0] === schema.key[0] && !schema.columns.some((c) => isDate(c) && schema.key.includes(c.name));
 }
 
 /**
@@ -37,7 +42,7 @@ function checkedAfter(schema: TableSchema): boolean {
 export async function pullChunk(deps: ActivityDeps, input: LoadChunkInput): Promise<LoadChunkResult | null> {
   // ClickHouse's mysql() has no TLS settings: a TLS source is streamed.
   if (input.source.tls) return null;
-  return checkedAfter(input.schema) ? pullThenCheck(deps, input) : checkThenPull(deps, input);
+  return checkedAfter(input.schema, input.chunk) ? pullThenCheck(deps, input) : checkThenPull(deps, input);
 }
 
 /** The chunk's range scanned at the source first (counted, and its dates checked), then pulled. */

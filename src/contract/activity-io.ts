@@ -58,6 +58,12 @@ export interface PlanChunksInput {
   rowsPerPartition: number;
 }
 
+export interface PlanTablesChunksInput {
+  source: SourceConfig;
+  schemas: TableSchema[];
+  rowsPerPartition: number;
+}
+
 export interface LoadChunkInput {
   source: SourceConfig;
   schema: TableSchema;

@@ -71,6 +71,17 @@ export interface ShadowStart {
  * another resync is reloading the table.
  */
 export const beginShadowUpdate = defineUpdate<ShadowStart, [{ resync: string; table: TableConfig; marker: string; whole: boolean }]>('beginShadow');
+/** A table and the marker of its shadow, in a request to begin several. */
+export interface ShadowRequest {
+  table: TableConfig;
+  marker: string;
+}
+/**
+ * Several tables' shadows, begun between the same two batches (each start
+ * waits for a batch to stop); the starts come back in the order asked. If
+ * one table is refused, none is begun.
+ */
+export const beginShadowsUpdate = defineUpdate<ShadowStart[], [{ resync: string; shadows: ShadowRequest[]; whole: boolean }]>('beginShadows');
 /** Returns once the pipe has applied every change up to `position` to the live tables (so they hold every delete to carry over). */
 export const catchUpUpdate = defineUpdate<void, [{ position: BinlogPosition }]>('catchUp');
 /**

@@ -9,12 +9,18 @@ const BINLOG_WATCH = 'binlog-watch';
 /** Patch id: the binlog is checked once more when the load ends. */
 const BINLOG_CHECK_AT_END = 'binlog-check-at-end';
 
+/** Patch id: after a check, the next waits at least CHECK_SPACING however many tables end meanwhile. */
+const BINLOG_CHECKS_SPACED = 'binlog-checks-spaced';
+
 /** How often the binlog is checked during a load (also whenever a table's load ends, and at its end). */
 const EVERY = '1 minute';
 
+/** Least time between two checks: hundreds of small tables end within seconds, and one check covers them all. */
+const CHECK_SPACING = '10 seconds';
+
 /**
  * Runs a load (`body`) while checking, every minute and whenever a table is
- * done (`tablesDone` grows), that the source's binlog still holds the
+ * done (`tablesDone` grows; at most every 10 seconds), that the source's binlog still holds the
  * position CDC will start from. A purge fails the load at once with the
  * reason, instead of leaving CDC nothing to start from hours later.
  */
@@ -32,6 +38,7 @@ export async function watchingBinlog<T>(
     finished = true;
   });
   run.catch(() => undefined);
+  const spaced = patched(BINLOG_CHECKS_SPACED);
   const watch = CancellationScope.cancellable(async () => {
     let checked = tablesDone();
     while (!finished) {
@@ -42,6 +49,7 @@ export async function watchingBinlog<T>(
         purged = err;
       });
       if (purged) return;
+      if (spaced) await condition(() => finished, CHECK_SPACING);
     }
   });
   watch.catch(() => undefined);

@@ -15,9 +15,9 @@ import { digest } from '../pipe/digest.js';
 import { stepActivities } from './activity-options.js';
 import { historyLong, packCarryOver } from './carry-over.js';
 import { PipeControls } from './controls.js';
-import { inLanes } from './lanes.js';
+import { inLanes } from '../pipe/lanes.js';
 import { checkShadows } from './shadow-check.js';
-import { loadShadow } from './shadow-load.js';
+import { beginShadows, loadShadow } from './shadow-load.js';
 import type { ResyncJob } from './resync-job.js';
 
 /** Patch id: each loaded `_resync` table is validated (and repaired) before its swap. */
@@ -25,6 +25,12 @@ const VALIDATE_BEFORE_SWAP = 'validate-before-swap';
 
 /** Patch id: a long load goes on in the workflow's next run (continue-as-new) between two tables. */
 const RESYNC_YIELDS = 'resync-yields';
+
+/** Patch id: the shadows of SHADOW_GROUP tables are begun at once (see loadShadows). */
+const SHADOWS_BEGUN_IN_GROUPS = 'shadows-begun-in-groups';
+
+/** Shadows begun by one request (the pipe prepares them one after another between two batches). */
+const SHADOW_GROUP = 16;
 
 /**
  * Parts (about a table's load chunks) validated at once before the swap:
@@ -98,14 +104,29 @@ export async function onlineResync(request: ParsedResyncRequest, config: PipeCon
   return outcome === 'Dropped' ? { status: 'Dropped', tables: job.results } : outcome;
 }
 
-/** Loads the tables' shadows; once the history is long, returns the tables not begun (the next run loads them). */
+/**
+ * Loads the tables' shadows; once the history is long, returns the tables
+ * not loaded (the next run loads them; a shadow begun for one is found
+ * again by its marker). The shadows of SHADOW_GROUP tables are begun by one
+ * request, between the same two batches: one at a time, each start waited
+ * for a batch to stop, about 1.5 s a table.
+ */
 async function loadShadows(job: ResyncJob, tables: TableConfig[]): Promise<string[]> {
   const left: string[] = [];
-  await inLanes(tables, job.config.settings.snapshotTablesInParallel, async (table) => {
-    if (timeToCarryOn(job)) return void left.push(table.name);
-    await loadShadow(job, table);
-    job.done++;
-  });
+  const grouped = patched(SHADOWS_BEGUN_IN_GROUPS);
+  for (let i = 0; i < tables.length; i += grouped ? SHADOW_GROUP : tables.length) {
+    const group = tables.slice(i, grouped ? i + SHADOW_GROUP : tables.length);
+    if (grouped && timeToCarryOn(job)) {
+      left.push(...group.map((t) => t.name));
+      continue;
+    }
+    const begun = grouped ? await beginShadows(job, group) : [];
+    await inLanes(group, job.config.settings.snapshotTablesInParallel, async (table) => {
+      if (timeToCarryOn(job)) return void left.push(table.name);
+      await loadShadow(job, table, begun[group.indexOf(table)]);
+      job.done++;
+    });
+  }
   return left;
 }
 

@@ -4,13 +4,30 @@ import type { TableSchema } from '../pipe/table-schema.js';
 import { finishTableLoad, startTableLoad } from '../pipe/status-updates.js';
 import { loadActivities } from './activity-options.js';
 import { loadChunkOf, perChunkRate, rowsPerPartition, type SnapshotPlan, type TableLoad } from './chunk-load.js';
-import { inLanes } from './lanes.js';
+import { inLanes } from '../pipe/lanes.js';
 
 /** Patch id: the tables of a load share one pool of chunk lanes. */
 export const POOLED_LOAD = 'pooled-load';
 
 /** Patch id: a load stops beginning tables when its workflow should continue as new. */
 const LOAD_YIELDS = 'load-yields';
+
+/** Patch id: tables are planned in groups of PLAN_GROUP, one activity a group. */
+const BATCHED_PLANS = 'batched-plans';
+
+/**
+ * Tables planned by one activity. Each activity costs a round trip to the
+ * server and a workflow task, more than planning a small table: a pipe of
+ * 300 small tables paid for 300 of them.
+ */
+const PLAN_GROUP = 16;
+
+/** `items` cut into consecutive groups of at most `size`. */
+function groupsOf<T>(items: readonly T[], size: number): T[][] {
+  const groups: T[][] = [];
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
+  return groups;
+}
 
 /** What a load did: the tables whose definition changed under it, and those it left for the next run. */
 export interface LoadOutcome {
@@ -48,16 +65,24 @@ export async function loadTablesPooled(plan: SnapshotPlan): Promise<LoadOutcome>
   // Each run loads at least one table.
   const yielding = () => begun.size > 0 && wanted();
   let planned = false;
-  const planning = inLanes(plan.schemas, lanes, async (schema: TableSchema) => {
+  const rows = rowsPerPartition(settings, rate);
+  const batched = patched(BATCHED_PLANS);
+  const groups = batched ? groupsOf(plan.schemas, PLAN_GROUP) : plan.schemas.map((schema) => [schema]);
+  const planning = inLanes(groups, lanes, async (group: TableSchema[]) => {
     if (yielding()) return;
-    const job: TableLoad = { ...plan, schema, target: plan.target(schema.table), load: plan.view.tables[schema.table]!.initialLoad };
-    startTableLoad(job.load, new Date());
-    const chunks = await loadActivities.planTableChunks({ source, schema, rowsPerPartition: rowsPerPartition(settings, rate) });
-    job.load.chunksTotal = chunks.length;
-    const left = { n: chunks.length };
-    const order = plan.schemas.indexOf(schema);
+    const jobs = group.map((schema): TableLoad => ({ ...plan, schema, target: plan.target(schema.table), load: plan.view.tables[schema.table]!.initialLoad }));
+    for (const job of jobs) startTableLoad(job.load, new Date());
+    const plans = batched
+      ? await loadActivities.planTablesChunks({ source, schemas: group, rowsPerPartition: rows })
+      : [await loadActivities.planTableChunks({ source, schema: group[0]!, rowsPerPartition: rows })];
+    jobs.forEach((job, i) => {
+      const chunks = plans[i] ?? [];
+      job.load.chunksTotal = chunks.length;
+      const left = { n: chunks.length };
+      const order = plan.schemas.indexOf(job.schema);
+      queue.push(...chunks.map((chunk) => ({ order, job, chunk, left })));
+    });
     // In table order whatever order the plans came in (a stable sort): tables finish one after another, not all at the end.
-    queue.push(...chunks.map((chunk) => ({ order, job, chunk, left })));
     queue.sort((a, b) => a.order - b.order);
   }).finally(() => {
     planned = true;

@@ -1,7 +1,7 @@
 import type { RepairWorkflowResult } from '../contract/workflow-io.js';
 import type { ValidateRequest } from '../pipe/validation.js';
 import { loadActivities } from './activity-options.js';
-import { inLanes } from './lanes.js';
+import { inLanes } from '../pipe/lanes.js';
 import { validateTargets } from './table-validation.js';
 import { report, startValidation } from './validate.js';
 

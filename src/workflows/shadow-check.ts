@@ -4,7 +4,7 @@ import { RESYNC_SUFFIX } from '../pipe/names.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import type { KeyDifference, TableValidation } from '../pipe/validation.js';
 import { loadActivities } from './activity-options.js';
-import { inLanes } from './lanes.js';
+import { inLanes } from '../pipe/lanes.js';
 import { validateTargets, type ValidationRun } from './table-validation.js';
 import { report } from './validate.js';
 

@@ -1,11 +1,13 @@
 import { setHandler } from '@temporalio/workflow';
 import {
+  beginShadowsUpdate,
   beginShadowUpdate,
   catchUpUpdate,
   resyncEndedSignal,
   resyncPhaseSignal,
   shadowProgressSignal,
   swapShadowsUpdate,
+  type ShadowRequest,
   type ShadowStart,
 } from '../contract/messages.js';
 import type { SwapOutcome } from '../contract/workflow-io.js';
@@ -25,6 +27,7 @@ import type { PipeRun } from './pipe-run.js';
  */
 export function registerShadowHandlers(pipe: PipeRun): void {
   setHandler(beginShadowUpdate, (request) => pipe.tracked(() => beginShadow(pipe, request)));
+  setHandler(beginShadowsUpdate, (request) => pipe.tracked(() => beginShadows(pipe, request)));
   setHandler(catchUpUpdate, ({ position }) => pipe.reach(position));
   setHandler(swapShadowsUpdate, ({ resync, tables }) => pipe.tracked(() => swapShadows(pipe, resync, tables)));
   setHandler(shadowProgressSignal, ({ resync, table, load }) => {
@@ -48,21 +51,44 @@ export function registerShadowHandlers(pipe: PipeRun): void {
   setHandler(resyncEndedSignal, ({ resync }) => endResync(pipe, resync));
 }
 
-async function beginShadow(pipe: PipeRun, request: { resync: string; table: TableConfig; marker: string; whole: boolean }): Promise<ShadowStart> {
+function beginShadow(pipe: PipeRun, request: { resync: string; table: TableConfig; marker: string; whole: boolean }): Promise<ShadowStart> {
   const { resync, table, marker, whole } = request;
+  return beginShadows(pipe, { resync, shadows: [{ table, marker }], whole }).then(([start]) => start!);
+}
+
+/** Begins the shadows not begun yet, all at one boundary; refused as a whole, before any begins, if one table is. */
+async function beginShadows(pipe: PipeRun, request: { resync: string; shadows: ShadowRequest[]; whole: boolean }): Promise<ShadowStart[]> {
+  const { resync, shadows, whole } = request;
   const tables = pipe.tables;
   if (!tables) throw permanentFailure(`pipe ${pipe.config.name} is not following the binlog yet (status ${pipe.view.status}): resync it once it is Running`);
-  const current = tables.shadows[table.name];
-  if (current?.resync === resync && current.marker === marker) return { position: current.from, schema: current.schema };
-  // (The same resync starting a table again replaces its shadow.)
-  if (current && current.resync !== resync) throw permanentFailure(`table "${table.name}" is already being resynced (${current.resync})`);
-  if (!pipe.config.tables.some((t) => t.name === table.name)) throw permanentFailure(`pipe ${pipe.config.name} has no table "${table.name}"`);
+  const begun = (s: ShadowRequest) => {
+    const current = tables.shadows[s.table.name];
+    return current?.resync === resync && current.marker === s.marker ? { position: current.from, schema: current.schema } : null;
+  };
+  if (shadows.every(begun)) return shadows.map((s) => begun(s)!);
+  for (const { table } of shadows.filter((s) => !begun(s))) {
+    const current = tables.shadows[table.name];
+    // (The same resync starting a table again replaces its shadow.)
+    if (current && current.resync !== resync) throw permanentFailure(`table "${table.name}" is already being resynced (${current.resync})`);
+    if (!pipe.config.tables.some((t) => t.name === table.name)) throw permanentFailure(`pipe ${pipe.config.name} has no table "${table.name}"`);
+  }
   return pipe.atBoundary(async () => {
-    const start = await setupActivities.prepareShadow({ config: { ...pipe.config, tables: [table] }, marker });
-    tables.beginShadow(table.name, { resync, marker, schema: start.schema, from: start.position, state: 'Loading', config: table });
-    const entry = ((pipe.view.resyncs ??= {})[resync] ??= { tables: [], whole });
-    if (!entry.tables.includes(table.name)) entry.tables.push(table.name);
-    return start;
+    const found = shadows.map(begun);
+    // All settled before the next batch: none still creating a table the batch does not know.
+    const settled = await Promise.allSettled(
+      shadows.map(({ table, marker }, i) => found[i] ?? setupActivities.prepareShadow({ config: { ...pipe.config, tables: [table] }, marker })),
+    );
+    const starts = settled.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
+    shadows.forEach(({ table, marker }, i) => {
+      const start = starts[i]!;
+      if (!found[i]) tables.beginShadow(table.name, { resync, marker, schema: start.schema, from: start.position, state: 'Loading', config: table });
+      const entry = ((pipe.view.resyncs ??= {})[resync] ??= { tables: [], whole });
+      if (!entry.tables.includes(table.name)) entry.tables.push(table.name);
+    });
+    return starts;
   });
 }
 

@@ -1,5 +1,5 @@
 import { CancellationScope, condition, getExternalWorkflowHandle } from '@temporalio/workflow';
-import { shadowProgressSignal } from '../contract/messages.js';
+import { shadowProgressSignal, type ShadowStart } from '../contract/messages.js';
 import type { TableConfig } from '../pipe/config.js';
 import { definitionChanged } from '../pipe/errors.js';
 import { pipeWorkflowId, RESYNC_SUFFIX } from '../pipe/names.js';
@@ -12,14 +12,32 @@ import { loadTable } from './snapshot.js';
 /** Least time between two progress reports of a table to the pipe (ms). */
 const PROGRESS_EVERY_MS = 2_000;
 
-/** One table: its shadow started by the pipe, then loaded; again from the start if the pipe ends the shadow meanwhile. */
-export async function loadShadow(job: ResyncJob, table: TableConfig): Promise<void> {
+/** The shadow's marker for an attempt at the table: the same one finds the same shadow again. */
+const shadowMarker = (job: ResyncJob, table: TableConfig, attempt: number) => `${job.marker}/${table.name}/${attempt}`;
+
+/** Has the pipe start the table's shadow for this attempt (a shadow begun already is returned as it is). */
+function beginShadow(job: ResyncJob, table: TableConfig, attempt: number): Promise<ShadowStart> {
+  job.stopped.delete(table.name);
+  return stepActivities.beginShadow({ pipe: job.config.name, resync: job.resync, table, marker: shadowMarker(job, table, attempt), whole: job.whole });
+}
+
+/** Has the pipe start the tables' shadows (their first attempts) between the same two batches; in the order given. */
+export function beginShadows(job: ResyncJob, tables: TableConfig[]): Promise<ShadowStart[]> {
+  for (const table of tables) job.stopped.delete(table.name);
+  const shadows = tables.map((table) => ({ table, marker: shadowMarker(job, table, 0) }));
+  return stepActivities.beginShadows({ pipe: job.config.name, resync: job.resync, shadows, whole: job.whole });
+}
+
+/**
+ * One table: its shadow started by the pipe (or `begun` already), then
+ * loaded; again from the start if the pipe ends the shadow meanwhile.
+ */
+export async function loadShadow(job: ResyncJob, table: TableConfig, begun?: ShadowStart): Promise<void> {
   const { config, resync, controls } = job;
   const pipe = getExternalWorkflowHandle(pipeWorkflowId(config.name));
   for (let attempt = 0; ; attempt++) {
-    job.stopped.delete(table.name);
-    const marker = `${job.marker}/${table.name}/${attempt}`;
-    const start = await stepActivities.beginShadow({ pipe: config.name, resync, table, marker, whole: job.whole });
+    const marker = shadowMarker(job, table, attempt);
+    const start = attempt === 0 && begun ? begun : await beginShadow(job, table, attempt);
     // The pipe shows Snapshot once the first table loads.
     if (!job.loading) {
       job.loading = true;

@@ -8,7 +8,7 @@ import { finishTableLoad, startTableLoad } from '../pipe/status-updates.js';
 import type { PipeControls } from './controls.js';
 import { loadActivities, setupActivities, stepActivities } from './activity-options.js';
 import { RESYNC_SUFFIX } from '../pipe/names.js';
-import { inLanes } from './lanes.js';
+import { inLanes } from '../pipe/lanes.js';
 import { loadChunkOf, perChunkRate, rowsPerPartition, type SnapshotPlan, type TableLoad } from './chunk-load.js';
 import { POOLED_LOAD, loadTablesPooled, type LoadOutcome } from './pooled-load.js';
 import { watchingBinlog } from './binlog-watch.js';

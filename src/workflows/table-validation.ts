@@ -5,7 +5,7 @@ import type { TableSchema } from '../pipe/table-schema.js';
 import { MAX_LISTED_KEYS, type ChecksumScope, type KeyDifference, type PartChecksum, type TableValidation, type ValidationPart } from '../pipe/validation.js';
 import { positionReached, snapshotVersion } from '../pipe/version.js';
 import { loadActivities, stepActivities } from './activity-options.js';
-import { inLanes } from './lanes.js';
+import { inLanes } from '../pipe/lanes.js';
 
 /**
  * Parts whose source checksums are taken before the pipe is asked to reach

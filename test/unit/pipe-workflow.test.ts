@@ -62,10 +62,12 @@ function standIns(overrides: Partial<Record<keyof Activities, (input: never) => 
     async searchAttributesReady() {
       return false;
     },
-    async planTableChunks() {
+    async planTablesChunks() {
       return [
-        { index: 0, lower: null, upper: ['100'] },
-        { index: 1, lower: ['100'], upper: null },
+        [
+          { index: 0, lower: null, upper: ['100'] },
+          { index: 1, lower: ['100'], upper: null },
+        ],
       ];
     },
     async loadChunk(input: LoadChunkInput) {

@@ -1,6 +1,6 @@
 /**
  * Runs `work` over `items`, at most `width` at a time, in order of start.
- * Deterministic: only workflow promises are awaited.
+ * Deterministic in a workflow: it awaits only the promises `work` returns.
  */
 export async function inLanes<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
