@@ -6,10 +6,13 @@ import { snapshotVersion } from '../pipe/version.js';
 import { MAX_LISTED_KEYS, comparedColumns, type KeyDifference } from '../pipe/validation.js';
 import type { KeyTuple } from '../pipe/table-schema.js';
 import type { ActivityDeps } from './deps.js';
-import { pipeReached } from './pipe-calls.js';
+import { pipeHeld, pipeReached } from './pipe-calls.js';
 
 /** Snapshots a part is compared at, at most, before a key that keeps differing is reported. */
 const ATTEMPTS = 3;
+
+/** Longest the pipe is held for a snapshot to open (it goes on by itself after that, if this activity died). */
+const HOLD_SECONDS = 30;
 
 export interface FoundDifferences {
   /** Every key that differs, by key identity. */
@@ -32,9 +35,10 @@ function compareKeys(source: Map<string, KeyedHash>, destination: Map<string, { 
 }
 
 /**
- * The keys of a part that differ. Each attempt reads the source's rows in a
- * consistent snapshot, waits until the pipe has applied every change up to
- * the snapshot's position, and reads ClickHouse as of that position; it
+ * The keys of a part that differ. Each attempt opens a consistent snapshot,
+ * waits until the pipe has applied every change up to the snapshot's
+ * position, reads the source's rows in the snapshot and ClickHouse's as of
+ * that position; it
  * holds the snapshot open meanwhile, so the columns of differing keys are
  * named from the same reading. A key changed after the snapshot may have
  * lost its older rows to a merge in ClickHouse; such a difference (or any,
@@ -45,10 +49,15 @@ export async function diffPart(deps: ActivityDeps, input: DiffPartInput): Promis
   const { schema, part } = input;
   let suspects: Set<string> | null = null;
   for (let attempt = 1; ; attempt++) {
-    const { value } = await withSource(deps.source, input.source, (conn) =>
-      inConsistentSnapshot(conn, async (position, exact) => {
+    const caller = `${input.run}/diff/${attempt}`;
+    const { value } = await withSource(deps.source, input.source, async (conn) => {
+      // The pipe is held between two batches while the snapshot opens, then its next batch ends at the
+      // snapshot's position: ClickHouse "as of" it holds every key's row of that moment, not only the last
+      // change of a batch that ran past it.
+      if (input.pipe) await pipeHeld(deps, input.pipe, caller, HOLD_SECONDS);
+      return inConsistentSnapshot(conn, async (position, exact) => {
+        if (input.pipe) await pipeReached(deps, input.pipe, position, caller, { release: true });
         const source = await sourceKeyHashes(conn, input.source.database, schema, part);
-        if (input.pipe) await pipeReached(deps, input.pipe, position, `${input.run}/diff/${attempt}`);
         const asOf = input.pipe ? snapshotVersion(position) : null;
         const destination = await destinationKeyHashes(deps.destination, input, part, asOf);
         const keys = compareKeys(source, destination.live);
@@ -69,8 +78,8 @@ export async function diffPart(deps: ActivityDeps, input: DiffPartInput): Promis
           keys.get(id)!.columns = names;
         }
         return { keys, unsure, listed: listed.map(([, d]) => d), rows: source.size };
-      }),
-    );
+      });
+    });
     suspects = new Set(value.keys.keys());
     if (!value.unsure || attempt >= ATTEMPTS) return { keys: value.keys, listed: value.listed, rowsCompared: value.rows };
   }

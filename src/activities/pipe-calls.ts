@@ -1,5 +1,5 @@
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { beginShadowsUpdate, beginShadowUpdate, catchUpUpdate, swapShadowsUpdate, type ShadowRequest, type ShadowStart } from '../contract/messages.js';
+import { beginShadowsUpdate, beginShadowUpdate, catchUpUpdate, holdUpdate, swapShadowsUpdate, type ShadowRequest, type ShadowStart } from '../contract/messages.js';
 import type { SwapOutcome } from '../contract/workflow-io.js';
 import type { TableConfig } from '../pipe/config.js';
 import { PipeValidationError, deepestMessage } from '../pipe/errors.js';
@@ -46,10 +46,17 @@ async function callPipe<R>(deps: ActivityDeps, pipe: string, updateId: string, s
   }
 }
 
-/** Returns once the pipe has applied every change up to `position` (its next batch stops there). */
-export function pipeReached(deps: ActivityDeps, pipe: string, position: BinlogPosition, caller: string): Promise<void> {
+/** Returns once the pipe has applied every change up to `position` (its next batch stops there); ends `caller`'s hold. */
+export function pipeReached(deps: ActivityDeps, pipe: string, position: BinlogPosition, caller: string, options: { release?: boolean } = {}): Promise<void> {
   const updateId = `${caller}/catch-up/${position.file}:${position.pos}`;
-  return callPipe(deps, pipe, updateId, (h) => h.executeUpdate(catchUpUpdate, { args: [{ position }], updateId }));
+  const args = { position, ...(options.release ? { release: caller } : {}) };
+  return callPipe(deps, pipe, updateId, (h) => h.executeUpdate(catchUpUpdate, { args: [args], updateId }));
+}
+
+/** Returns once the pipe runs no batch, held until `pipeReached` releases `caller` or `seconds` pass (see holdUpdate). */
+export function pipeHeld(deps: ActivityDeps, pipe: string, caller: string, seconds: number): Promise<void> {
+  const updateId = `${caller}/hold`;
+  return callPipe(deps, pipe, updateId, (h) => h.executeUpdate(holdUpdate, { args: [{ holder: caller, seconds }], updateId }));
 }
 
 export function pipeCallActivities(deps: ActivityDeps) {

@@ -83,7 +83,16 @@ export interface ShadowRequest {
  */
 export const beginShadowsUpdate = defineUpdate<ShadowStart[], [{ resync: string; shadows: ShadowRequest[]; whole: boolean }]>('beginShadows');
 /** Returns once the pipe has applied every change up to `position` to the live tables (so they hold every delete to carry over). */
-export const catchUpUpdate = defineUpdate<void, [{ position: BinlogPosition }]>('catchUp');
+export const catchUpUpdate = defineUpdate<void, [{ position: BinlogPosition; release?: string }]>('catchUp');
+/**
+ * Returns once the pipe has stopped between two batches, and holds it there
+ * until a catchUp names `holder` in `release` (its position then ends the
+ * next batch) or `seconds` pass. A validation takes its snapshot meanwhile:
+ * a batch that ran past the snapshot's position would keep only the last
+ * change of a key changed on both sides of it, and ClickHouse read "as of"
+ * the position would show an older row.
+ */
+export const holdUpdate = defineUpdate<void, [{ holder: string; seconds: number }]>('hold');
 /**
  * Swaps the resync's loaded shadows in, between two batches; the pipe then
  * follows the new tables. A table whose shadow the pipe ended meanwhile (its

@@ -35,6 +35,9 @@ const RENEW_AFTER_HANDLERS = 'renew-after-handlers';
 /** Patch id: a batch the pipe cancelled counts as cancelled however it ended. */
 const CANCELLED_BATCH_ANY_END = 'cancelled-batch-any-end';
 
+/** Patch id: each position waited for ends a batch; a wait for one before the batch in flight ends cuts it (see pullBatch). */
+const WAITS_END_BATCHES = 'waits-end-batches';
+
 /** Batches per run before continue-as-new, well below history limits. */
 const BATCHES_PER_RUN = 500;
 
@@ -122,7 +125,8 @@ async function stopTarget(pipe: PipeRun, table: string, reason: string): Promise
 async function pullBatch(pipe: PipeRun): Promise<PullChangesResult | null> {
   const { config } = pipe;
   let done = false;
-  const stopAt = pipe.stopAt;
+  const exact = patched(WAITS_END_BATCHES);
+  const stopAt = pipe.nextStop(exact);
   const scope = new CancellationScope();
   // The targets go by query (see cdcTargetsQuery); old histories sent them in the input.
   const targets = pipe.tables!.targets();
@@ -145,7 +149,15 @@ async function pullBatch(pipe: PipeRun): Promise<PullChangesResult | null> {
     });
   // Awaited below, or dropped with a drop's cancellation.
   pull.catch(() => undefined);
-  await condition(() => done || (!stopAt && pipe.interrupted) || (stopAt !== null && pipe.jobs.length > 0));
+  // A batch that ran past a position someone waits for (a validation reading ClickHouse "as of" it)
+  // would keep only the last change of a key changed on both sides of it: that reading would show an
+  // older row. So each such position ends a batch, and a wait for one before the end of the batch in
+  // flight cuts it.
+  const waited = () => {
+    const next = exact ? pipe.nextStop(true) : null;
+    return next !== null && (stopAt === null || !positionReached(next, stopAt));
+  };
+  await condition(() => done || (!stopAt && pipe.interrupted) || (stopAt !== null && pipe.jobs.length > 0) || waited());
   const cancelled = !done;
   if (cancelled) scope.cancel();
   try {
@@ -153,7 +165,7 @@ async function pullBatch(pipe: PipeRun): Promise<PullChangesResult | null> {
   } catch (err) {
     // Cancelled by the pipe: nothing it read is committed, whatever ended it (its worker may have died
     // meanwhile, and the batch then ends by a heartbeat timeout instead of acknowledging the cancellation).
-    if ((isCancellation(err) || (cancelled && patched(CANCELLED_BATCH_ANY_END))) && (pipe.interrupted || pipe.jobs.length > 0)) return null;
+    if ((isCancellation(err) || (cancelled && patched(CANCELLED_BATCH_ANY_END))) && (pipe.interrupted || pipe.jobs.length > 0 || waited())) return null;
     throw err;
   }
 }

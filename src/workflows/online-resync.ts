@@ -5,7 +5,7 @@ import {
   resyncRefusedSignal,
   shadowStoppedSignal,
 } from '../contract/messages.js';
-import type { OnlineResyncCarryOver, ResyncWorkflowFunction, ResyncWorkflowResult } from '../contract/workflow-io.js';
+import type { OnlineResyncCarryOver, ResyncWorkflowFunction, ResyncWorkflowResult, SwapOutcome } from '../contract/workflow-io.js';
 import type { PipeConfig, TableConfig } from '../pipe/config.js';
 import { pipeWorkflowId, RESYNC_SUFFIX } from '../pipe/names.js';
 import type { ParsedResyncRequest } from '../pipe/resync-options.js';
@@ -15,7 +15,7 @@ import { digest } from '../pipe/digest.js';
 import { stepActivities } from './activity-options.js';
 import { historyLong, packCarryOver } from './carry-over.js';
 import { PipeControls } from './controls.js';
-import { inLanes } from '../pipe/lanes.js';
+import { groupsOf, inLanes } from '../pipe/lanes.js';
 import { checkShadows } from './shadow-check.js';
 import { beginShadows, loadShadow } from './shadow-load.js';
 import type { ResyncJob } from './resync-job.js';
@@ -31,6 +31,18 @@ const SHADOWS_BEGUN_IN_GROUPS = 'shadows-begun-in-groups';
 
 /** Shadows begun by one request (the pipe prepares them one after another between two batches). */
 const SHADOW_GROUP = 16;
+
+/** Patch id: the pipe swaps the shadows in SWAP_GROUP at a time, each group between two batches. */
+const SWAPS_IN_GROUPS = 'swaps-in-groups';
+
+/**
+ * Tables swapped in between the same two batches. Each swap is an activity
+ * in the pipe's workflow while CDC waits: all of hundreds of tables at once
+ * held CDC for tens of seconds and grew one run of the pipe's history by
+ * about 12 events a table. (Both copies take every change, so tables
+ * swapped a batch apart hold the same data.)
+ */
+const SWAP_GROUP = 16;
 
 /**
  * Parts (about a table's load chunks) validated at once before the swap:
@@ -114,8 +126,7 @@ export async function onlineResync(request: ParsedResyncRequest, config: PipeCon
 async function loadShadows(job: ResyncJob, tables: TableConfig[]): Promise<string[]> {
   const left: string[] = [];
   const grouped = patched(SHADOWS_BEGUN_IN_GROUPS);
-  for (let i = 0; i < tables.length; i += grouped ? SHADOW_GROUP : tables.length) {
-    const group = tables.slice(i, grouped ? i + SHADOW_GROUP : tables.length);
+  for (const group of grouped ? groupsOf(tables, SHADOW_GROUP) : [tables]) {
     if (grouped && timeToCarryOn(job)) {
       left.push(...group.map((t) => t.name));
       continue;
@@ -195,7 +206,10 @@ async function swapIn(job: ResyncJob, names: string[]): Promise<string[]> {
     const { schema, marker } = job.starts[name]!;
     carried[name] = await stepActivities.carrySoftDeletes({ database: config.destination.database, schema, resyncSuffix: RESYNC_SUFFIX, marker });
   }
-  const swaps = await stepActivities.swapShadows({ pipe: config.name, resync, run, tables: names });
+  const swaps: Record<string, SwapOutcome | 'ended'> = {};
+  for (const group of patched(SWAPS_IN_GROUPS) ? groupsOf(names, SWAP_GROUP) : [names]) {
+    Object.assign(swaps, await stepActivities.swapShadows({ pipe: config.name, resync, run, tables: group }));
+  }
   const ended: string[] = [];
   for (const name of names) {
     const swap = swaps[name] ?? 'already-swapped';

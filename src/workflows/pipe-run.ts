@@ -89,11 +89,16 @@ export class PipeRun {
     return this.drainTo ? 'Setup' : (this.resyncPhase ?? 'Running');
   }
 
-  /** Where the next batch stops early: a drain's position, or the furthest one someone waits for. */
-  get stopAt(): BinlogPosition | null {
+  /**
+   * Where the next batch stops early: a drain's position, or a position
+   * someone waits for: the nearest (each then ends a batch), or in older
+   * histories the furthest.
+   */
+  nextStop(nearest: boolean): BinlogPosition | null {
     if (this.drainTo) return this.drainTo;
     const waiting = this.catchUps.filter((p) => !this.position || !positionReached(this.position, p));
-    return waiting.reduce<BinlogPosition | null>((far, p) => (!far || positionReached(p, far) ? p : far), null);
+    const better = (p: BinlogPosition, pick: BinlogPosition) => (nearest ? !positionReached(p, pick) : positionReached(p, pick));
+    return waiting.reduce<BinlogPosition | null>((pick, p) => (!pick || better(p, pick) ? p : pick), null);
   }
 
   /** Whether the CDC batch in flight should give way (pause, tables to add, a drain, work between batches). */
@@ -127,9 +132,25 @@ export class PipeRun {
     return done.value;
   }
 
-  /** Waits until every change up to `position` is in ClickHouse (the next batch stops there). */
-  async reach(position: BinlogPosition): Promise<void> {
+  /** Holders whose hold has been released (see `hold`). */
+  private readonly released = new Set<string>();
+
+  /** Returns once no batch runs, and keeps it so until `holder` is released (see holdUpdate) or `seconds` pass. */
+  async hold(holder: string, seconds: number): Promise<void> {
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    void this.atBoundary(async () => {
+      holding();
+      await condition(() => this.released.has(holder), seconds * 1000);
+      this.released.delete(holder);
+    });
+    await held;
+  }
+
+  /** Waits until every change up to `position` is in ClickHouse (the next batch stops there); releases `release`'s hold. */
+  async reach(position: BinlogPosition, release?: string): Promise<void> {
     this.catchUps.push(position);
+    if (release) this.released.add(release);
     await condition(() => this.position !== null && positionReached(this.position, position));
     this.catchUps.splice(this.catchUps.indexOf(position), 1);
   }

@@ -4,7 +4,7 @@ import type { TableSchema } from '../pipe/table-schema.js';
 import { finishTableLoad, startTableLoad } from '../pipe/status-updates.js';
 import { loadActivities } from './activity-options.js';
 import { loadChunkOf, perChunkRate, rowsPerPartition, type SnapshotPlan, type TableLoad } from './chunk-load.js';
-import { inLanes } from '../pipe/lanes.js';
+import { groupsOf, inLanes } from '../pipe/lanes.js';
 
 /** Patch id: the tables of a load share one pool of chunk lanes. */
 export const POOLED_LOAD = 'pooled-load';
@@ -21,13 +21,6 @@ const BATCHED_PLANS = 'batched-plans';
  * 300 small tables paid for 300 of them.
  */
 const PLAN_GROUP = 16;
-
-/** `items` cut into consecutive groups of at most `size`. */
-function groupsOf<T>(items: readonly T[], size: number): T[][] {
-  const groups: T[][] = [];
-  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
-  return groups;
-}
 
 /** What a load did: the tables whose definition changed under it, and those it left for the next run. */
 export interface LoadOutcome {

@@ -3,6 +3,7 @@ import {
   beginShadowsUpdate,
   beginShadowUpdate,
   catchUpUpdate,
+  holdUpdate,
   resyncEndedSignal,
   resyncPhaseSignal,
   shadowProgressSignal,
@@ -28,7 +29,8 @@ import type { PipeRun } from './pipe-run.js';
 export function registerShadowHandlers(pipe: PipeRun): void {
   setHandler(beginShadowUpdate, (request) => pipe.tracked(() => beginShadow(pipe, request)));
   setHandler(beginShadowsUpdate, (request) => pipe.tracked(() => beginShadows(pipe, request)));
-  setHandler(catchUpUpdate, ({ position }) => pipe.reach(position));
+  setHandler(catchUpUpdate, ({ position, release }) => pipe.reach(position, release));
+  setHandler(holdUpdate, ({ holder, seconds }) => pipe.tracked(() => pipe.hold(holder, seconds)));
   setHandler(swapShadowsUpdate, ({ resync, tables }) => pipe.tracked(() => swapShadows(pipe, resync, tables)));
   setHandler(shadowProgressSignal, ({ resync, table, load }) => {
     const stats = pipe.view.tables[table];
