@@ -1,4 +1,4 @@
-import { ApplicationFailure, ParentClosePolicy, condition, setHandler, startChild } from '@temporalio/workflow';
+import { ApplicationFailure, ParentClosePolicy, condition, patched, setHandler, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { addTablesUpdate, cdcTargetsQuery, configQuery, drainAndStopSignal, resyncRefusedSignal, resyncUpdate, tablesQuery, validationResultSignal } from '../contract/messages.js';
 import type { PipeCarryOver, PipeLoadCarryOver } from '../contract/workflow-io.js';
@@ -12,6 +12,9 @@ import { positionReached } from '../pipe/version.js';
 import { PipeControls } from './controls.js';
 import { setupActivities } from './activity-options.js';
 import { PipeTables } from './pipe-tables.js';
+
+/** Patch id: a handler that needs the live tables waits for a run continued as new to start CDC. */
+const HANDLERS_WAIT_FOR_CDC = 'handlers-wait-for-cdc';
 
 /**
  * One run of a pipe's workflow: its configuration, its controls, its tables
@@ -75,6 +78,15 @@ export class PipeRun {
 
   get view(): PipeStatusView {
     return this.controls.view;
+  }
+
+  /**
+   * The live tables, null while CDC does not run. A run continued as new
+   * starts CDC at once, but a handler may come first: it waits for them.
+   */
+  async followedTables(): Promise<PipeTables | null> {
+    if (!this.tables && this.carryOver && patched(HANDLERS_WAIT_FOR_CDC)) await condition(() => this.tables !== null);
+    return this.tables;
   }
 
   /** CDC begins (or goes on after continue-as-new) at `position` with these live tables. */

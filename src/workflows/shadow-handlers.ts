@@ -61,7 +61,7 @@ function beginShadow(pipe: PipeRun, request: { resync: string; table: TableConfi
 /** Begins the shadows not begun yet, all at one boundary; refused as a whole, before any begins, if one table is. */
 async function beginShadows(pipe: PipeRun, request: { resync: string; shadows: ShadowRequest[]; whole: boolean }): Promise<ShadowStart[]> {
   const { resync, shadows, whole } = request;
-  const tables = pipe.tables;
+  const tables = await pipe.followedTables();
   if (!tables) throw permanentFailure(`pipe ${pipe.config.name} is not following the binlog yet (status ${pipe.view.status}): resync it once it is Running`);
   const begun = (s: ShadowRequest) => {
     const current = tables.shadows[s.table.name];
@@ -95,7 +95,7 @@ async function beginShadows(pipe: PipeRun, request: { resync: string; shadows: S
 }
 
 async function swapShadows(pipe: PipeRun, resync: string, names: string[]): Promise<Record<string, SwapOutcome | 'ended'>> {
-  const tables = pipe.tables;
+  const tables = await pipe.followedTables();
   if (!tables) throw permanentFailure(`pipe ${pipe.config.name} is not following the binlog`);
   return pipe.atBoundary(async () => {
     const outcomes: Record<string, SwapOutcome | 'ended'> = {};
