@@ -5,18 +5,20 @@ import { withSource } from '../mysql/source-connector.js';
 import type { ActivityDeps } from './deps.js';
 
 export function planChunksActivities(deps: ActivityDeps) {
+  /** Several tables' chunks, in the order of `schemas`, on one connection: small tables cost one activity per group, not one each. */
+  async function planTablesChunks(input: PlanTablesChunksInput): Promise<Chunk[][]> {
+    return withSource(deps.source, input.source, async (conn) => {
+      const plans: Chunk[][] = [];
+      for (const schema of input.schemas) plans.push(await planChunks(conn, input.source.database, schema, input.rowsPerPartition));
+      return plans;
+    });
+  }
   return {
-    /** A table's key-range chunks (see mysql/chunk-planner.ts). */
+    /** One table's key-range chunks (see mysql/chunk-planner.ts): a resync's shadow, or a load from before groups. */
     async planTableChunks(input: PlanChunksInput): Promise<Chunk[]> {
-      return withSource(deps.source, input.source, (conn) => planChunks(conn, input.source.database, input.schema, input.rowsPerPartition));
+      const [chunks] = await planTablesChunks({ source: input.source, schemas: [input.schema], rowsPerPartition: input.rowsPerPartition });
+      return chunks ?? [];
     },
-    /** Several tables' chunks, in the order of `schemas`, on one connection: small tables cost one activity per group, not one each. */
-    async planTablesChunks(input: PlanTablesChunksInput): Promise<Chunk[][]> {
-      return withSource(deps.source, input.source, async (conn) => {
-        const plans: Chunk[][] = [];
-        for (const schema of input.schemas) plans.push(await planChunks(conn, input.source.database, schema, input.rowsPerPartition));
-        return plans;
-      });
-    },
+    planTablesChunks,
   };
 }

@@ -29,7 +29,7 @@ const RESYNC_YIELDS = 'resync-yields';
 /** Patch id: the shadows of SHADOW_GROUP tables are begun at once (see loadShadows). */
 const SHADOWS_BEGUN_IN_GROUPS = 'shadows-begun-in-groups';
 
-/** Shadows begun by one request (the pipe prepares them one after another between two batches). */
+/** Shadows begun by one request (the pipe prepares them all between the same two batches). */
 const SHADOW_GROUP = 16;
 
 /** Patch id: the pipe swaps the shadows in SWAP_GROUP at a time, each group between two batches. */
