@@ -82,12 +82,17 @@ describe('continue-as-new under a resync, a validation and a held XA transaction
       }
     })();
     const before = await continuedRuns();
-    // A paced load: about 20 s of batches while it runs (a run renews about every 12 batches).
-    await world.client.resync(pipe, { maxRowsPerSecond: 2_000 });
-    await world.client.waitForResync(pipe, 180_000);
-    const result = await world.client.validations.validate(pipe);
-    writing = false;
-    await writer;
+    let result;
+    try {
+      // A paced load: about 20 s of batches while it runs (a run renews about every 12 batches).
+      await world.client.resync(pipe, { maxRowsPerSecond: 2_000 });
+      await world.client.waitForResync(pipe, 180_000);
+      result = await world.client.validations.validate(pipe);
+    } finally {
+      // (A writer left running would fail the tests after this one.)
+      writing = false;
+      await writer;
+    }
     assert.ok((await continuedRuns()) > before, 'the pipe continued as new during the resync');
     assert.deepEqual(Object.values(result.tables).map((t) => t.differingKeys), [0, 0]);
     await waitCaughtUp(world, pipe);

@@ -19,12 +19,25 @@ import type { ActivityDeps } from './deps.js';
 
 type PipeHandle = ReturnType<ActivityDeps['temporal']['workflow']['getHandle']>;
 
-/** Whether a failed update was refused (a failure marked not to be retried) rather than failed by a passing fault. */
-function refusal(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
-    if (e instanceof ApplicationFailure && e.nonRetryable) return true;
+/** The server's failure for an update accepted by a run that then ended (continued as new, or the pipe ended). */
+const OUTLIVED_RUN = 'AcceptedUpdateCompletedWorkflow';
+
+/**
+ * What a failed update to the pipe means: refused for good (a failure marked
+ * not to be retried), a passing fault (asked again), the run ended under it
+ * (continued as new, or the pipe is gone), or something else.
+ */
+export function updateFailureKind(err: unknown): 'refused' | 'fault' | 'run-ended' | 'other' {
+  if (err instanceof WorkflowUpdateFailedError) {
+    let failure: ApplicationFailure | null = null;
+    for (let e: unknown = err.cause; e instanceof Error && !failure; e = (e as { cause?: unknown }).cause) {
+      if (e instanceof ApplicationFailure) failure = e;
+    }
+    if (failure?.type === OUTLIVED_RUN) return 'run-ended';
+    return failure?.nonRetryable ? 'refused' : 'fault';
   }
-  return false;
+  if (err instanceof WorkflowNotFoundError || /workflow execution already completed|continued as new|workflow.*completed/i.test(String(err))) return 'run-ended';
+  return 'other';
 }
 
 /** Sends one update to the pipe's workflow; a refusal fails for good, a passing fault is asked again. */
@@ -32,17 +45,20 @@ async function callPipe<R>(deps: ActivityDeps, pipe: string, updateId: string, s
   try {
     return await send(deps.temporal.workflow.getHandle(pipeWorkflowId(pipe)));
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      if (refusal(err)) throw new PipeValidationError(deepestMessage(err));
-      throw new Error(deepestMessage(err));
+    switch (updateFailureKind(err)) {
+      case 'refused':
+        throw new PipeValidationError(deepestMessage(err));
+      case 'fault':
+        throw new Error(deepestMessage(err));
+      case 'run-ended': {
+        // Continued as new (asked again, the next run answers), or the pipe is gone.
+        const next = await deps.temporal.workflow.getHandle(pipeWorkflowId(pipe)).describe().catch(() => null);
+        if (next?.status.name === 'RUNNING') throw new Error(`pipe ${pipe} continued as new during ${updateId}; asked again`);
+        throw new PipeValidationError(`pipe ${pipe} is not running (${updateId})`);
+      }
+      default:
+        throw err;
     }
-    if (err instanceof WorkflowNotFoundError || /workflow execution already completed|continued as new|workflow.*completed/i.test(String(err))) {
-      // The run ended under the request: continued as new (asked again, the next run answers), or the pipe is gone.
-      const next = await deps.temporal.workflow.getHandle(pipeWorkflowId(pipe)).describe().catch(() => null);
-      if (next?.status.name === 'RUNNING') throw new Error(`pipe ${pipe} continued as new during ${updateId}; asked again`);
-      throw new PipeValidationError(`pipe ${pipe} is not running (${updateId})`);
-    }
-    throw err;
   }
 }
 

@@ -87,7 +87,8 @@ export async function streamChunk(deps: ActivityDeps, input: LoadChunkInput, res
         cursor.pageRows = rowsFitting(chars / page.rows.length, cursor.pageRows);
         if (block.length >= BLOCK_ROWS || blockChars >= BLOCK_CHARS || rate) await write();
         ctx.cancellationSignal.throwIfAborted();
-        if (rate && !page.final) {
+        // (Also after a chunk's last page: a chunk of one short page would otherwise not be paced at all.)
+        if (rate) {
           const ahead = (readHere / rate) * 1000 - (Date.now() - started);
           if (ahead > 0) await sleep(ahead, undefined, { signal: ctx.cancellationSignal });
         }
