@@ -1,6 +1,6 @@
 import type { ActivityDeps } from './deps.js';
 import { activityWrapper } from './activity-wrapper.js';
-import { preparePipeActivity, prepareShadowActivity, readSourcePositionActivity, validateSourceActivity } from './prepare-pipe.js';
+import { createTablesActivity, preparePipeActivity, prepareShadowActivity, readSourcePositionActivity, validateSourceActivity } from './prepare-pipe.js';
 import { planChunksActivities } from './plan-chunks.js';
 import { loadChunkActivity } from './load-chunk.js';
 import { pullChangesActivity } from './pull-changes.js';
@@ -23,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
   const plans = planChunksActivities(deps);
   return {
     preparePipe: wrap(preparePipeActivity(deps)),
+    createTables: wrap(createTablesActivity(deps)),
     validateSource: wrap(validateSourceActivity(deps)),
     readSourcePosition: wrap(readSourcePositionActivity(deps)),
     prepareShadow: wrap(prepareShadowActivity(deps)),

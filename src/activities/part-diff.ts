@@ -1,4 +1,4 @@
-import type { DiffPartInput } from '../contract/activity-io.js';
+import type { DiffPartInput } from '../contract/validation-io.js';
 import { destinationColumnHashes, destinationKeyHashes } from '../clickhouse/row-checksum.js';
 import { inConsistentSnapshot, sourceColumnHashes, sourceKeyHashes, type KeyedHash } from '../mysql/row-checksum.js';
 import { withSource } from '../mysql/source-connector.js';

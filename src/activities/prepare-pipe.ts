@@ -1,4 +1,4 @@
-import type { PreparePipeInput, PreparePipeResult, PrepareShadowInput } from '../contract/activity-io.js';
+import type { CreateTablesInput, PreparePipeInput, PreparePipeResult, PrepareShadowInput } from '../contract/activity-io.js';
 import type { ShadowStart } from '../contract/messages.js';
 import type { PipeConfig } from '../pipe/config.js';
 import type { BinlogPosition } from '../pipe/status.js';
@@ -45,14 +45,31 @@ export function preparePipeActivity(deps: ActivityDeps) {
       const kept = (s: TableSchema) => (stored.get(s.table + input.tableSuffix) ?? 0) > 0;
       const replacing = schemas.filter(kept).map((s) => s.table);
       const targets = schemas.map((s) => ({ schema: s, table: s.table + (kept(s) ? RESYNC_SUFFIX : input.tableSuffix) }));
-      // A few at a time: an embedded engine runs one statement at a time, but the round trips around them overlap.
-      await inLanes(targets, DDL_LANES, async ({ schema, table }) => {
-        await deps.destination.command(createTableSql(database, table, schema, { mode: 'or-replace', comment: input.comment }));
-      });
+      if (!input.deferTables) await createTargets(deps, { database, tables: targets, comment: input.comment });
       const position = config.cdc ? (input.position ?? (await startPosition(conn))) : null;
       crashPoint('setup');
-      return { schemas, position, schemaAt: schemaAt ?? position, ...(replacing.length ? { replacing } : {}) };
+      return {
+        schemas,
+        position,
+        schemaAt: schemaAt ?? position,
+        ...(replacing.length ? { replacing } : {}),
+        ...(input.deferTables ? { tablesDeferred: true } : {}),
+      };
     });
+  };
+}
+
+/** Creates destination tables afresh, a few at a time: an embedded engine runs one statement at a time, but the round trips around them overlap. */
+async function createTargets(deps: ActivityDeps, input: CreateTablesInput): Promise<void> {
+  await inLanes(input.tables, DDL_LANES, async ({ schema, table }) => {
+    await deps.destination.command(createTableSql(input.database, table, schema, { mode: 'or-replace', comment: input.comment }));
+  });
+}
+
+export function createTablesActivity(deps: ActivityDeps) {
+  /** The tables Setup left to the load (PreparePipeInput.deferTables): a group's, created while it is planned. */
+  return async function createTables(input: CreateTablesInput): Promise<void> {
+    await createTargets(deps, input);
   };
 }
 

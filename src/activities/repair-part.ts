@@ -1,4 +1,4 @@
-import type { DiffPartInput, RepairPartResult } from '../contract/activity-io.js';
+import type { DiffPartInput, RepairPartResult } from '../contract/validation-io.js';
 import { destinationNow, markDeleted } from '../clickhouse/row-checksum.js';
 import { encodeRow } from '../clickhouse/row-encoder.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';

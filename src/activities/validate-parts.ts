@@ -9,7 +9,7 @@ import type {
   SourceChecksumInput,
   SourceChecksumResult,
   ValidationPlan,
-} from '../contract/activity-io.js';
+} from '../contract/validation-io.js';
 import { destinationChecksums } from '../clickhouse/row-checksum.js';
 import { bucketCount, comparesByRange, type PartChecksum } from '../pipe/validation.js';
 import { planChunks } from '../mysql/chunk-planner.js';

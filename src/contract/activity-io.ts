@@ -2,7 +2,7 @@ import type { PipeConfig, SourceConfig, LoadMode } from '../pipe/config.js';
 import type { Chunk } from '../pipe/chunk.js';
 import type { BinlogPosition, CdcStats } from '../pipe/status.js';
 import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
-import type { ChecksumScope, KeyDifference, PartChecksum, ValidationPart } from '../pipe/validation.js';
+import type { ValidationPart } from '../pipe/validation.js';
 
 /**
  * What workflows hand to activities and get back: plans, cursors and counts,
@@ -26,6 +26,15 @@ export interface PreparePipeInput {
   position?: BinlogPosition;
   /** Load even if the binlog's retention looks shorter than the load (`--force`). */
   skipRetentionCheck?: boolean;
+  /** Leave the CREATE TABLEs to the load (createTables, with each group's plan): hundreds overlap with loading. */
+  deferTables?: boolean;
+}
+
+/** Destination tables to create afresh (CREATE OR REPLACE), marked with `comment`. */
+export interface CreateTablesInput {
+  database: string;
+  tables: { table: string; schema: TableSchema }[];
+  comment?: string;
 }
 
 export interface PreparePipeResult {
@@ -43,6 +52,8 @@ export interface PreparePipeResult {
    * this name): loaded into `<table>_resync`, to be swapped in after the load.
    */
   replacing?: string[];
+  /** The destination tables are not created yet: the load creates them (see PreparePipeInput.deferTables). */
+  tablesDeferred?: boolean;
 }
 
 export interface PrepareShadowInput {
@@ -184,65 +195,4 @@ export interface PipeTablesResult {
   following: boolean;
   /** What the last validation of each table found (its parts to repair). */
   partsToRepair: Record<string, ValidationPart[]>;
-}
-
-/** The destination table a validation compares, with the schema its rows were written with. */
-export interface ComparedTable {
-  source: SourceConfig;
-  database: string;
-  /** The destination table (the live one, or a resync's `_resync` table). */
-  table: string;
-  schema: TableSchema;
-}
-
-/** How a table is split for a validation: its load's key ranges, or buckets of a key hash. */
-export type ValidationPlan = { ranges: Chunk[] } | { buckets: number };
-
-export interface PlanValidationInput {
-  source: SourceConfig;
-  schema: TableSchema;
-  rowsPerPart: number;
-}
-
-
-export interface SourceChecksumInput extends ComparedTable {
-  scope: ChecksumScope;
-  /** This part's share of the validation's cap on rows read per second, if any. */
-  maxRowsPerSecond?: number;
-}
-
-export interface SourceChecksumResult {
-  /** The snapshot's binlog position: the destination is read as of it. */
-  position: BinlogPosition;
-  /** One checksum (a range), or one per bucket. */
-  sums: PartChecksum[];
-}
-
-export interface DestinationChecksumInput extends ComparedTable {
-  scope: ChecksumScope;
-  /** Read as of this version (null: every row, the pipe not following the binlog). */
-  asOf: number | null;
-}
-
-export interface DiffPartInput extends ComparedTable {
-  part: ValidationPart;
-  /** The pipe to wait for at each snapshot (null: it does not follow the binlog). */
-  pipe: string | null;
-  /** Identifies the caller's run (update ids). */
-  run: string;
-}
-
-export interface PartDiff {
-  /** Keys that differ, with what differs (at most MAX_LISTED_KEYS). */
-  differences: KeyDifference[];
-  /** All the keys that differ. */
-  differingKeys: number;
-  rowsCompared: number;
-}
-
-export interface RepairPartResult {
-  /** Keys found different and written again from the source. */
-  keysRepaired: number;
-  /** Rows read from the source and written. */
-  rowsWritten: number;
 }

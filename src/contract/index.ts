@@ -4,4 +4,5 @@
 export * from './messages.js';
 export type * from './workflow-io.js';
 export type * from './activity-io.js';
+export type * from './validation-io.js';
 export type * from './sinks.js';

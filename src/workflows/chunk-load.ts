@@ -32,6 +32,8 @@ export interface SnapshotPlan {
    * load returns the others (its workflow continues as new with them).
    */
   yieldWanted?: () => boolean;
+  /** Setup left the destination tables to the load: each group is created, marked with `comment`, as it is planned. */
+  createTables?: { comment?: string };
 }
 
 /** One table's load: its rows go to `target` with `version`, its statistics to `load`. */

@@ -2,7 +2,7 @@ import { condition, patched } from '@temporalio/workflow';
 import type { Chunk } from '../pipe/chunk.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { finishTableLoad, startTableLoad } from '../pipe/status-updates.js';
-import { loadActivities } from './activity-options.js';
+import { loadActivities, setupActivities } from './activity-options.js';
 import { loadChunkOf, perChunkRate, rowsPerPartition, type SnapshotPlan, type TableLoad } from './chunk-load.js';
 import { groupsOf, inLanes } from '../pipe/lanes.js';
 
@@ -38,6 +38,23 @@ interface Work {
   left: { n: number };
 }
 
+/** The chunks of a group of tables (one table in older histories); their tables, if Setup left them, are created meanwhile. */
+async function planGroup(plan: SnapshotPlan, group: TableSchema[], rowsPerPartition: number, batched: boolean): Promise<Chunk[][]> {
+  const { source, destination } = plan.config;
+  const [plans] = await Promise.all([
+    batched
+      ? loadActivities.planTablesChunks({ source, schemas: group, rowsPerPartition })
+      : loadActivities.planTableChunks({ source, schema: group[0]!, rowsPerPartition }).then((chunks) => [chunks]),
+    plan.createTables &&
+      setupActivities.createTables({
+        database: destination.database,
+        tables: group.map((schema) => ({ table: plan.target(schema.table), schema })),
+        comment: plan.createTables.comment,
+      }),
+  ]);
+  return plans;
+}
+
 /**
  * The initial load with one pool of `snapshotParallelThreads ×
  * snapshotTablesInParallel` lanes for every table's chunks (as many as the
@@ -48,7 +65,7 @@ interface Work {
  * others left for the next run: a history grows by one run's tables at most.
  */
 export async function loadTablesPooled(plan: SnapshotPlan): Promise<LoadOutcome> {
-  const { settings, source } = plan.config;
+  const { settings } = plan.config;
   const lanes = settings.snapshotParallelThreads * settings.snapshotTablesInParallel;
   const rate = perChunkRate(settings);
   const changed: Record<string, string> = {};
@@ -65,9 +82,7 @@ export async function loadTablesPooled(plan: SnapshotPlan): Promise<LoadOutcome>
     if (yielding()) return;
     const jobs = group.map((schema): TableLoad => ({ ...plan, schema, target: plan.target(schema.table), load: plan.view.tables[schema.table]!.initialLoad }));
     for (const job of jobs) startTableLoad(job.load, new Date());
-    const plans = batched
-      ? await loadActivities.planTablesChunks({ source, schemas: group, rowsPerPartition: rows })
-      : [await loadActivities.planTableChunks({ source, schema: group[0]!, rowsPerPartition: rows })];
+    const plans = await planGroup(plan, group, rows, batched);
     jobs.forEach((job, i) => {
       const chunks = plans[i] ?? [];
       job.load.chunksTotal = chunks.length;

@@ -14,6 +14,11 @@ import { POOLED_LOAD, loadTablesPooled, type LoadOutcome } from './pooled-load.j
 import { watchingBinlog } from './binlog-watch.js';
 import { historyLong } from './carry-over.js';
 
+/**
+ * Patch id: Setup leaves the CREATE TABLEs to the pooled load, which creates
+ * each group of tables while planning it (300 of them took most of Setup).
+ */
+const TABLES_WITH_PLANS = 'tables-with-plans';
 
 /**
  * The initial load (histories from before the pooled load, see
@@ -25,6 +30,7 @@ import { historyLong } from './carry-over.js';
  */
 export async function loadTables(plan: SnapshotPlan): Promise<LoadOutcome> {
   if (patched(POOLED_LOAD)) return loadTablesPooled(plan);
+  if (plan.createTables) throw new Error('only the pooled load creates the tables Setup left');
   const changed: Record<string, string> = {};
   await inLanes(plan.schemas, plan.config.settings.snapshotTablesInParallel, async (schema) => {
     const change = await loadTable({ ...plan, schema, target: plan.target(schema.table), load: plan.view.tables[schema.table]!.initialLoad });
@@ -106,7 +112,9 @@ async function loadInRuns(controls: PipeControls, job: PrepareAndLoad, yieldWant
   const comment = resume?.comment ?? job.comment ?? `load ${loadId}`;
   const prepared =
     resume?.prepared ??
-    (await controls.step('Setup', () => setupActivities.preparePipe({ config, tableSuffix, replaceTables, comment, position, skipRetentionCheck })));
+    (await controls.step('Setup', () =>
+      setupActivities.preparePipe({ config, tableSuffix, replaceTables, comment, position, skipRetentionCheck, deferTables: patched(TABLES_WITH_PLANS) }),
+    ));
   const replacing = new Set(prepared.replacing);
   const tablesDone = () => prepared.schemas.filter((s) => controls.view.tables[s.table]?.initialLoad.done).length;
   const loaded = await controls.step('Snapshot', () =>
@@ -120,6 +128,7 @@ async function loadInRuns(controls: PipeControls, job: PrepareAndLoad, yieldWant
         view: controls.view,
         isPaused: () => controls.paused,
         yieldWanted,
+        ...(prepared.tablesDeferred ? { createTables: { comment } } : {}),
       }),
     ),
   );

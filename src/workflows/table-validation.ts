@@ -1,4 +1,4 @@
-import type { ComparedTable, SourceChecksumResult } from '../contract/activity-io.js';
+import type { ComparedTable, SourceChecksumResult } from '../contract/validation-io.js';
 import type { ValidationProgress } from '../contract/messages.js';
 import type { PipeConfig } from '../pipe/config.js';
 import type { TableSchema } from '../pipe/table-schema.js';
