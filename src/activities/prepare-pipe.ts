@@ -66,11 +66,9 @@ async function createTargets(deps: ActivityDeps, input: CreateTablesInput): Prom
   });
 }
 
+/** The tables Setup left to the load (PreparePipeInput.deferTables): a group's, created while it is planned. */
 export function createTablesActivity(deps: ActivityDeps) {
-  /** The tables Setup left to the load (PreparePipeInput.deferTables): a group's, created while it is planned. */
-  return async function createTables(input: CreateTablesInput): Promise<void> {
-    await createTargets(deps, input);
-  };
+  return (input: CreateTablesInput): Promise<void> => createTargets(deps, input);
 }
 
 export function validateSourceActivity(deps: ActivityDeps) {

@@ -75,15 +75,14 @@ export async function* chunkPages(
   schema: TableSchema,
   chunk: Chunk,
   cursor: ChunkCursor,
-): AsyncGenerator<Page & { final: boolean }> {
+): AsyncGenerator<Page> {
   for (;;) {
     const asked = cursor.pageRows;
     const page = await readPage(conn, database, schema, cursor.after, chunk.upper, asked);
     if (page.rows.length === 0) return;
+    yield page;
     // A short page is the chunk's last.
-    const final = page.rows.length < asked;
-    yield { ...page, final };
-    if (final) return;
+    if (page.rows.length < asked) return;
   }
 }
 
