@@ -2,7 +2,7 @@ import type { ActivityDeps } from './deps.js';
 import { activityWrapper } from './activity-wrapper.js';
 import { createTablesActivity, preparePipeActivity, prepareShadowActivity, readSourcePositionActivity, validateSourceActivity } from './prepare-pipe.js';
 import { planChunksActivities } from './plan-chunks.js';
-import { loadChunkActivity } from './load-chunk.js';
+import { loadChunkActivities } from './load-chunk.js';
 import { pullChangesActivity } from './pull-changes.js';
 import { resyncTableActivities } from './resync-tables.js';
 import { pipeControlActivities } from './pipe-control.js';
@@ -21,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
   const calls = pipeCallActivities(deps);
   const validation = validationActivities(deps);
   const plans = planChunksActivities(deps);
+  const loads = loadChunkActivities(deps);
   return {
     preparePipe: wrap(preparePipeActivity(deps)),
     createTables: wrap(createTablesActivity(deps)),
@@ -31,7 +32,8 @@ export function createActivities(deps: ActivityDeps) {
     planTableChunks: wrap(plans.planTableChunks),
     planTablesChunks: wrap(plans.planTablesChunks),
     // These heartbeat their progress themselves.
-    loadChunk: wrap(loadChunkActivity(deps), 'self'),
+    loadChunk: wrap(loads.loadChunk, 'self'),
+    loadTables: wrap(loads.loadTables, 'self'),
     pullChanges: wrap(pullChangesActivity(deps), 'self'),
     applyDdl: wrap(applyDdlActivity(deps)),
     carrySoftDeletes: wrap(resync.carrySoftDeletes),

@@ -98,6 +98,14 @@ export interface LoadChunkResult {
   pulled?: boolean;
 }
 
+/** Several small tables, each one chunk, loaded one after another by one activity (same settings as LoadChunkInput's). */
+export interface LoadTablesInput extends Omit<LoadChunkInput, 'schema' | 'chunk' | 'destinationTable'> {
+  tables: { schema: TableSchema; chunk: Chunk; destinationTable: string }[];
+}
+
+/** Each table's outcome, in the input's order: its rows, or the change of definition that stopped its load. */
+export type LoadTablesResult = (LoadChunkResult | { definitionChanged: string })[];
+
 /** What a chunk heartbeats after each page ClickHouse has acknowledged. */
 export interface ChunkProgress {
   after: KeyTuple | null;

@@ -9,6 +9,8 @@ import { estimatedRows } from './table-size.js';
 
 const INTEGER_TYPES = /^(tinyint|smallint|mediumint|int|integer|bigint)\b/;
 
+const wholeTable: Chunk = { index: 0, lower: null, upper: null };
+
 /**
  * Splits a table into chunks of about `rowsWanted` rows by key range.
  *
@@ -35,7 +37,7 @@ export async function planChunks(
     const [mm] = await conn.query<RowDataPacket[]>(`SELECT MIN(${k}) AS lo, MAX(${k}) AS hi FROM ${table}`);
     const lo = mm[0]?.lo;
     const hi = mm[0]?.hi;
-    if (lo === null || lo === undefined || hi === null || hi === undefined) return chunksFromBoundaries([]);
+    if (lo === null || lo === undefined || hi === null || hi === undefined) return [{ ...wholeTable, rowsAtMost: 0 }];
     const min = BigInt(lo);
     const max = BigInt(hi);
     const span = max - min + 1n;
@@ -43,6 +45,8 @@ export async function planChunks(
     // the keys look at least 20% dense.
     if (estimate > 0 && BigInt(estimate) * 5n >= span) {
       const n = BigInt(Math.min(MAX_CHUNKS_PER_TABLE, Math.max(1, Math.ceil(estimate / rowsPerChunk))));
+      // A unique key: no more rows than values between MIN and MAX.
+      if (n === 1n) return [{ ...wholeTable, rowsAtMost: Number(span) }];
       const step = (span + n - 1n) / n;
       const boundaries: KeyTuple[] = [];
       for (let b = min + step - 1n; b < max; b += step) boundaries.push([b.toString()]);
@@ -66,5 +70,6 @@ export async function planChunks(
   }
   // The last boundary would only leave an empty tail chunk.
   if (boundaries.length > 0 && seen % rowsPerChunk === 0) boundaries.pop();
+  if (boundaries.length === 0) return [{ ...wholeTable, rowsAtMost: seen }];
   return chunksFromBoundaries(atMostChunks(boundaries));
 }

@@ -5,6 +5,8 @@ export interface Chunk {
   index: number;
   lower: KeyTuple | null;
   upper: KeyTuple | null;
+  /** At most this many rows when planned (known for a table of one chunk): small tables are loaded several at a time. */
+  rowsAtMost?: number;
 }
 
 /** Consecutive chunks cut at `boundaries` (in key order), the last one open-ended. */

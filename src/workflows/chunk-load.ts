@@ -66,29 +66,51 @@ export function perChunkRate(settings: PipeSettings): number | undefined {
   return settings.maxRowsPerSecond ? settings.maxRowsPerSecond / (settings.snapshotParallelThreads * settings.snapshotTablesInParallel) : undefined;
 }
 
+/** What every chunk of a table's load is loaded with, whichever activity loads it. */
+function chunkSettings(job: TableLoad, rate: number | undefined) {
+  const { settings, source, destination } = job.config;
+  return {
+    source,
+    destinationDatabase: destination.database,
+    version: job.version,
+    loadId: job.loadId,
+    pageSize: Math.min(MAX_PAGE_ROWS, settings.snapshotRowsPerPartition),
+    maxRowsPerSecond: rate,
+    loadMode: settings.loadMode,
+  };
+}
+
 /**
  * Loads one chunk of a table's load and counts it; an ALTER TABLE under it
  * ends the table's load: returns what changed, else null.
  */
 export async function loadChunkOf(job: TableLoad, chunk: Chunk, rate: number | undefined): Promise<string | null> {
-  const { settings, source, destination } = job.config;
   try {
-    const result = await loadActivities.loadChunk({
-      source,
-      schema: job.schema,
-      chunk,
-      destinationDatabase: destination.database,
-      destinationTable: job.target,
-      version: job.version,
-      loadId: job.loadId,
-      pageSize: Math.min(MAX_PAGE_ROWS, settings.snapshotRowsPerPartition),
-      maxRowsPerSecond: rate,
-      loadMode: settings.loadMode,
-    });
+    const result = await loadActivities.loadChunk({ ...chunkSettings(job, rate), schema: job.schema, chunk, destinationTable: job.target });
     recordChunkLoaded(job.load, result, new Date(), job.view);
     return null;
   } catch (err) {
     if (!definitionChanged(err)) throw err;
     return deepestMessage(err);
   }
+}
+
+/**
+ * Loads several tables of one chunk each (of one load) with one activity and
+ * counts them; returns, for each, what changed under it, else null.
+ */
+export async function loadTablesOf(loads: { job: TableLoad; chunk: Chunk }[], rate: number | undefined): Promise<(string | null)[]> {
+  const [first] = loads;
+  if (!first) return [];
+  const results = await loadActivities.loadTables({
+    ...chunkSettings(first.job, rate),
+    tables: loads.map(({ job, chunk }) => ({ schema: job.schema, chunk, destinationTable: job.target })),
+  });
+  return loads.map(({ job }, i) => {
+    const result = results[i];
+    if (!result) throw new Error(`loadTables returned no outcome for ${job.schema.table}`);
+    if ('definitionChanged' in result) return result.definitionChanged;
+    recordChunkLoaded(job.load, result, new Date(), job.view);
+    return null;
+  });
 }

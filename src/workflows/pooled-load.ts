@@ -3,7 +3,7 @@ import type { Chunk } from '../pipe/chunk.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { finishTableLoad, startTableLoad } from '../pipe/status-updates.js';
 import { loadActivities, setupActivities } from './activity-options.js';
-import { loadChunkOf, perChunkRate, rowsPerPartition, type SnapshotPlan, type TableLoad } from './chunk-load.js';
+import { loadChunkOf, loadTablesOf, perChunkRate, rowsPerPartition, type SnapshotPlan, type TableLoad } from './chunk-load.js';
 import { groupsOf, inLanes } from '../pipe/lanes.js';
 
 /** Patch id: the tables of a load share one pool of chunk lanes. */
@@ -22,6 +22,22 @@ const BATCHED_PLANS = 'batched-plans';
  */
 const PLAN_GROUP = 16;
 
+/**
+ * Patch id: small tables of one chunk are loaded several at a time, one
+ * activity for them all; and a lane woken for work another lane took waits
+ * for the next plans (it used to end, so a load could go on in one lane).
+ */
+const SMALL_TABLES_TOGETHER = 'small-tables-together';
+
+/**
+ * A table of one chunk of at most SMALL_TABLE_ROWS rows is small; one
+ * activity loads up to SMALL_TABLES_AT_ONCE of them, SMALL_TABLE_ROWS rows
+ * in all. Measured: a small table's own activity and workflow task cost more
+ * than copying it, and workflow tasks run one at a time.
+ */
+const SMALL_TABLE_ROWS = 20_000;
+const SMALL_TABLES_AT_ONCE = 16;
+
 /** What a load did: the tables whose definition changed under it, and those it left for the next run. */
 export interface LoadOutcome {
   changed: Record<string, string>;
@@ -36,6 +52,41 @@ interface Work {
   chunk: Chunk;
   /** The table's chunks not loaded yet. */
   left: { n: number };
+}
+
+const small = (w: Work | undefined): w is Work => w?.chunk.rowsAtMost !== undefined && w.chunk.rowsAtMost <= SMALL_TABLE_ROWS;
+
+/** If `first` is a small table, the small tables queued right after it (taken off the queue), to be loaded with it. */
+function smallAfter(first: Work, queue: Work[]): Work[] {
+  if (!small(first)) return [];
+  const more: Work[] = [];
+  let rows = first.chunk.rowsAtMost ?? 0;
+  for (let next = queue[0]; small(next) && more.length + 1 < SMALL_TABLES_AT_ONCE; next = queue[0]) {
+    rows += next.chunk.rowsAtMost ?? 0;
+    if (rows > SMALL_TABLE_ROWS) break;
+    more.push(next);
+    queue.shift();
+  }
+  return more;
+}
+
+/**
+ * Loads a table's chunk, or several small tables with one activity; notes
+ * the tables whose definition changed under their load in `changed`, and
+ * finishes the tables whose last chunk this was.
+ */
+async function loadWorks(works: Work[], rate: number | undefined, changed: Record<string, string>): Promise<void> {
+  const [work] = works;
+  let changes: (string | null)[] = [];
+  if (works.length > 1) changes = await loadTablesOf(works, rate);
+  // A table whose definition changed is not loaded further.
+  else if (work && !changed[work.job.schema.table]) changes = [await loadChunkOf(work.job, work.chunk, rate)];
+  works.forEach((w, i) => {
+    const table = w.job.schema.table;
+    const change = changes[i];
+    if (change) changed[table] ??= change;
+    if (--w.left.n === 0 && !changed[table]) finishTableLoad(w.job.load, new Date());
+  });
 }
 
 /** The chunks of a group of tables (one table in older histories); their tables, if Setup left them, are created meanwhile. */
@@ -77,6 +128,7 @@ export async function loadTablesPooled(plan: SnapshotPlan): Promise<LoadOutcome>
   let planned = false;
   const rows = rowsPerPartition(settings, rate);
   const batched = patched(BATCHED_PLANS);
+  const together = patched(SMALL_TABLES_TOGETHER);
   const groups = batched ? groupsOf(plan.schemas, PLAN_GROUP) : plan.schemas.map((schema) => [schema]);
   const planning = inLanes(groups, lanes, async (group: TableSchema[]) => {
     if (yielding()) return;
@@ -103,16 +155,13 @@ export async function loadTablesPooled(plan: SnapshotPlan): Promise<LoadOutcome>
         // Yielding: only the chunks of tables begun are taken.
         const next = yielding() ? queue.findIndex((w) => begun.has(w.job.schema.table)) : 0;
         const work = next < 0 ? undefined : queue.splice(next, 1)[0];
+        // Planning goes on: whatever woke this lane another one took first.
+        if (!work && together && next === 0 && !planned) continue;
         if (!work) return;
-        const { job } = work;
-        const table = job.schema.table;
-        begun.add(table);
+        const works = [work, ...(together && !yielding() ? smallAfter(work, queue) : [])];
+        for (const w of works) begun.add(w.job.schema.table);
         await condition(() => !plan.isPaused());
-        if (!changed[table]) {
-          const change = await loadChunkOf(job, work.chunk, rate);
-          if (change) changed[table] ??= change;
-        }
-        if (--work.left.n === 0 && !changed[table]) finishTableLoad(job.load, new Date());
+        await loadWorks(works, rate, changed);
       }
     }),
   );

@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { activityWrapper } from '../../src/activities/activity-wrapper.js';
 import type { Activities } from '../../src/activities/index.js';
-import type { LoadChunkInput, PullChangesInput } from '../../src/contract/activity-io.js';
+import type { LoadChunkInput, LoadTablesInput, LoadTablesResult, PullChangesInput } from '../../src/contract/activity-io.js';
 import { dropSignal, pauseSignal, resumeSignal, statusQuery } from '../../src/contract/messages.js';
 import { parsePipeConfig, type PipeConfig } from '../../src/pipe/config.js';
 import { PipeValidationError } from '../../src/pipe/errors.js';
@@ -195,6 +195,87 @@ describe('pipe workflow, with stand-in activities', () => {
       const view = await waitFor(handle, (v) => v.status === 'Failed');
       assert.match(view.lastError ?? '', /source: is required/);
       assert.match(view.lastError ?? '', /settings\.pullBatchSize: must be at least 1/);
+      await handle.signal(dropSignal);
+      await handle.result();
+    });
+  });
+
+  it('loads small tables of one chunk several at a time; one whose definition changed under it is stopped to be loaded again', async () => {
+    const tables = ['a', 'b', 'c'];
+    const schemas = tables.map((table) => ({ ...schema, table }));
+    const batches: string[][] = [];
+    const { activities, calls } = standIns({
+      async preparePipe() {
+        return { schemas, position: { file: 'binlog.000001', pos: 100 } };
+      },
+      async validateSource() {
+        return schemas;
+      },
+      async planTablesChunks(input: { schemas: TableSchema[] }) {
+        return input.schemas.map(() => [{ index: 0, lower: null, upper: null, rowsAtMost: 10 }]);
+      },
+      async loadTables(input: LoadTablesInput): Promise<LoadTablesResult> {
+        batches.push(input.tables.map((t) => t.destinationTable));
+        return input.tables.map((t) => (t.schema.table === 'b' ? { definitionChanged: "b's column x is gone" } : { rows: 10 }));
+      },
+    });
+    await withWorker(env, activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start('pipeWorkflow', {
+        taskQueue,
+        workflowId: `pipe:${taskQueue}`,
+        args: [{ config: { ...config, tables } }],
+      });
+      const view = await waitFor(handle, (v) => v.status === 'Running' && v.tables.b?.state === 'NeedsResync');
+      assert.deepEqual(batches[0], tables, 'the three tables in one activity');
+      assert.deepEqual(calls.chunks, [], 'no table loaded alone');
+      assert.deepEqual(
+        tables.map((t) => [view.tables[t]?.initialLoad.rowsLoaded, view.tables[t]?.initialLoad.done]),
+        [[10, true], [0, false], [10, true]],
+      );
+      assert.match(view.tables.b?.reason ?? '', /b's column x is gone; it is loaded again/);
+      await handle.signal(dropSignal);
+      await handle.result();
+    });
+  });
+
+  it('keeps every lane busy: lanes that found nothing to load wait for the next plans', async () => {
+    // 16 small tables planned at once (one lane loads them together), then 4 large ones of 4 chunks planned later.
+    const tables = Array.from({ length: 20 }, (_, i) => `t${i}`);
+    const schemas = tables.map((table) => ({ ...schema, table }));
+    let running = 0;
+    let most = 0;
+    const { activities } = standIns({
+      async preparePipe() {
+        return { schemas, position: { file: 'binlog.000001', pos: 100 } };
+      },
+      async validateSource() {
+        return schemas;
+      },
+      async planTablesChunks(input: { schemas: TableSchema[] }) {
+        const large = input.schemas.some((s) => s.table === 't16');
+        if (large) await sleep(1_000);
+        return input.schemas.map(() =>
+          large ? [0, 1, 2, 3].map((index) => ({ index, lower: index ? [String(index)] : null, upper: index < 3 ? [String(index + 1)] : null })) : [{ index: 0, lower: null, upper: null, rowsAtMost: 10 }],
+        );
+      },
+      async loadTables(input: LoadTablesInput): Promise<LoadTablesResult> {
+        return input.tables.map(() => ({ rows: 10 }));
+      },
+      async loadChunk() {
+        most = Math.max(most, ++running);
+        await sleep(300);
+        running--;
+        return { rows: 100 };
+      },
+    });
+    await withWorker(env, activities, async (taskQueue) => {
+      const handle = await env.client.workflow.start('pipeWorkflow', {
+        taskQueue,
+        workflowId: `pipe:${taskQueue}`,
+        args: [{ config: { ...config, tables } }],
+      });
+      await waitFor(handle, (v) => v.status === 'Running');
+      assert.equal(most, config.settings.snapshotParallelThreads * config.settings.snapshotTablesInParallel, 'chunks loaded in every lane at once');
       await handle.signal(dropSignal);
       await handle.result();
     });
