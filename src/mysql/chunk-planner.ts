@@ -1,15 +1,13 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
-import { atMostChunks, chunksFromBoundaries, MAX_CHUNKS_PER_TABLE, rowsPerChunkFor, type Chunk } from '../pipe/chunk.js';
+import { atMostChunks, chunksFromBoundaries, MAX_CHUNKS_PER_TABLE, rowsPerChunkFor, wholeTable, type Chunk } from '../pipe/chunk.js';
 import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
 import { toKeyValue } from '../pipe/key-range.js';
 import { keyOrder, selectColumn } from './chunk-reader.js';
 import { estimatedRows } from './table-size.js';
 
 const INTEGER_TYPES = /^(tinyint|smallint|mediumint|int|integer|bigint)\b/;
-
-const wholeTable: Chunk = { index: 0, lower: null, upper: null };
 
 /**
  * Splits a table into chunks of about `rowsWanted` rows by key range.
@@ -37,7 +35,7 @@ export async function planChunks(
     const [mm] = await conn.query<RowDataPacket[]>(`SELECT MIN(${k}) AS lo, MAX(${k}) AS hi FROM ${table}`);
     const lo = mm[0]?.lo;
     const hi = mm[0]?.hi;
-    if (lo === null || lo === undefined || hi === null || hi === undefined) return [{ ...wholeTable, rowsAtMost: 0 }];
+    if (lo === null || lo === undefined || hi === null || hi === undefined) return wholeTable(0);
     const min = BigInt(lo);
     const max = BigInt(hi);
     const span = max - min + 1n;
@@ -46,7 +44,7 @@ export async function planChunks(
     if (estimate > 0 && BigInt(estimate) * 5n >= span) {
       const n = BigInt(Math.min(MAX_CHUNKS_PER_TABLE, Math.max(1, Math.ceil(estimate / rowsPerChunk))));
       // A unique key: no more rows than values between MIN and MAX.
-      if (n === 1n) return [{ ...wholeTable, rowsAtMost: Number(span) }];
+      if (n === 1n) return wholeTable(Number(span));
       const step = (span + n - 1n) / n;
       const boundaries: KeyTuple[] = [];
       for (let b = min + step - 1n; b < max; b += step) boundaries.push([b.toString()]);
@@ -70,6 +68,6 @@ export async function planChunks(
   }
   // The last boundary would only leave an empty tail chunk.
   if (boundaries.length > 0 && seen % rowsPerChunk === 0) boundaries.pop();
-  if (boundaries.length === 0) return [{ ...wholeTable, rowsAtMost: seen }];
+  if (boundaries.length === 0) return wholeTable(seen);
   return chunksFromBoundaries(atMostChunks(boundaries));
 }

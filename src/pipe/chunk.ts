@@ -21,6 +21,11 @@ export function chunksFromBoundaries(boundaries: KeyTuple[]): Chunk[] {
   return chunks;
 }
 
+/** The whole table as one chunk, of at most `rowsAtMost` rows (what a planner that counted or bounded them knows). */
+export function wholeTable(rowsAtMost: number): Chunk[] {
+  return [{ index: 0, lower: null, upper: null, rowsAtMost }];
+}
+
 /**
  * Most chunks a table is cut into (a load, a validation). Each chunk is an
  * activity in a workflow's history, so larger tables get larger chunks

@@ -54,18 +54,19 @@ interface Work {
   left: { n: number };
 }
 
-const small = (w: Work | undefined): w is Work => w?.chunk.rowsAtMost !== undefined && w.chunk.rowsAtMost <= SMALL_TABLE_ROWS;
+/** A small table's rows at most (a table of one chunk, planned with its rows bounded), else undefined. */
+function smallRows(w: Work | undefined): number | undefined {
+  const rows = w?.chunk.rowsAtMost;
+  return rows !== undefined && rows <= SMALL_TABLE_ROWS ? rows : undefined;
+}
 
 /** If `first` is a small table, the small tables queued right after it (taken off the queue), to be loaded with it. */
 function smallAfter(first: Work, queue: Work[]): Work[] {
-  if (!small(first)) return [];
+  let rows = smallRows(first) ?? Infinity;
   const more: Work[] = [];
-  let rows = first.chunk.rowsAtMost ?? 0;
-  for (let next = queue[0]; small(next) && more.length + 1 < SMALL_TABLES_AT_ONCE; next = queue[0]) {
-    rows += next.chunk.rowsAtMost ?? 0;
-    if (rows > SMALL_TABLE_ROWS) break;
-    more.push(next);
-    queue.shift();
+  for (let next = smallRows(queue[0]); next !== undefined && more.length + 1 < SMALL_TABLES_AT_ONCE && rows + next <= SMALL_TABLE_ROWS; next = smallRows(queue[0])) {
+    rows += next;
+    more.push(queue.shift()!);
   }
   return more;
 }
