@@ -1,22 +1,33 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { dataDir, PROJECT_ROOT } from './stack/paths.js';
-import { freePort } from './stack/processes.js';
+import { freePort, type Service } from './stack/processes.js';
 import type { RowDataPacket } from 'mysql2/promise';
 import { rootConnection, startMariadb } from './stack/mariadb.js';
 import { startTemporalServer } from './stack/temporal-server.js';
 
 /**
- * `npm test`: starts a test stack of its own (a MariaDB instance with a binlog
- * and an in-memory Temporal dev server, on free ports), runs every test file
- * with node's test runner against it, and stops the stack.
- * Extra arguments go to node --test (e.g. a single file).
+ * `npm test`: runs the unit tests, then the integration test files in lanes
+ * (PIPES_TEST_LANES, default 2 on a machine of 2 cores or more). Each lane
+ * is a test stack of its own (a MariaDB instance with a binlog and an
+ * in-memory Temporal dev server, on free ports) and runs one file at a time:
+ * a file may restart its lane's MariaDB, change its global settings or purge
+ * its binlog without touching another lane's tests. Most of a file's time
+ * is waiting (for CDC batches, retries, a worker's restart), so two lanes
+ * take far less than twice as long as one.
+ * Extra arguments go to node --test: file paths run only those files, flags
+ * (e.g. --test-name-pattern) go to every file.
  */
-/**
- * A prepared XA transaction left by an interrupted run would hold every
- * pipe's Setup back (it waits for undecided XA transactions).
- */
+
+interface Lane {
+  index: number;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** A prepared XA transaction left by an interrupted run would hold every pipe's Setup back. */
 async function rollBackPreparedXa(port: number): Promise<void> {
   const root = await rootConnection(port);
   try {
@@ -24,6 +35,38 @@ async function rollBackPreparedXa(port: number): Promise<void> {
     for (const x of prepared) await root.query(`XA ROLLBACK X'${(x.data as Buffer).toString('hex')}'`);
   } finally {
     await root.end();
+  }
+}
+
+async function startLane(index: number): Promise<Lane> {
+  const dir = dataDir('test', `lane-${index}`);
+  rmSync(join(dir, 'work'), { recursive: true, force: true });
+  const mysqlPort = await freePort();
+  const mariadbDir = join(dir, 'mariadb');
+  const mariadb = await startMariadb({ dir: mariadbDir, port: mysqlPort });
+  let temporal: Service | undefined;
+  try {
+    await rollBackPreparedXa(mysqlPort);
+    const temporalPort = await freePort();
+    temporal = await startTemporalServer({ port: temporalPort, logDir: join(dir, 'logs'), instance: 'test' });
+    console.log(`lane ${index}: ${mariadb.name}, ${temporal.name}`);
+    const started = temporal;
+    return {
+      index,
+      env: {
+        PIPES_TEST_MYSQL_PORT: String(mysqlPort),
+        PIPES_TEST_MYSQL_DIR: mariadbDir,
+        PIPES_TEST_WORK_DIR: join(dir, 'work'),
+        TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+        TEMPORAL_NAMESPACE: 'default',
+      },
+      async stop() {
+        await Promise.allSettled([started.stop(), mariadb.stop()]);
+      },
+    };
+  } catch (err) {
+    await Promise.allSettled([temporal?.stop(), mariadb.stop()]);
+    throw err;
   }
 }
 
@@ -35,50 +78,88 @@ function testFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
+const running = new Set<ChildProcess>();
+
+interface FileRun {
+  code: number;
+  output: string;
+}
+
+/** node --test on `files` in one process, its output kept until it ends (lanes would interleave it). */
+function runNodeTest(files: string[], flags: string[], env: Record<string, string>, live: boolean): Promise<FileRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...flags, ...files], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    running.add(child);
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code: code ?? (signal ? 1 : 0), output });
+    });
+  });
+}
+
+/** The spec reporter's closing counts ("ℹ tests 12" …), summed over files. */
+function addCounts(total: Map<string, number>, output: string): void {
+  for (const m of output.matchAll(/^ℹ (tests|pass|fail|cancelled|skipped|todo) (\d+)$/gm)) {
+    total.set(m[1]!, (total.get(m[1]!) ?? 0) + Number(m[2]));
+  }
+}
+
+const secondsSince = (t: number) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
+
 async function main(): Promise<number> {
   const started = Date.now();
-  const testData = dataDir('test');
-  rmSync(join(testData, 'work'), { recursive: true, force: true });
-  const mysqlPort = await freePort();
-  const temporalPort = await freePort();
-  const mariadb = await startMariadb({ dir: join(testData, 'mariadb'), port: mysqlPort });
-  await rollBackPreparedXa(mysqlPort);
-  const temporal = await startTemporalServer({ port: temporalPort, logDir: join(testData, 'logs'), instance: 'test' });
-  // Interrupted (Ctrl-C, a CI time limit): leave nothing running.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void Promise.allSettled([temporal.stop(), mariadb.stop()]).then(() => process.exit(130));
-    });
-  }
-  console.log(`test stack up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${mariadb.name}, ${temporal.name}`);
   const args = process.argv.slice(2);
   const flags = args.filter((a) => a.startsWith('--'));
   const named = args.filter((a) => !a.startsWith('--'));
-  // The fast unit tests first, then the integration tests.
-  const files = named.length ? named : ['dist/test/unit', 'dist/test'].flatMap(testFiles);
-  try {
-    return await new Promise<number>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ['--test', '--test-concurrency=1', '--test-reporter=spec', ...flags, ...files],
-        {
-          cwd: PROJECT_ROOT,
-          stdio: 'inherit',
-          env: {
-            ...process.env,
-            PIPES_TEST_MYSQL_PORT: String(mysqlPort),
-            PIPES_TEST_WORK_DIR: join(testData, 'work'),
-            TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
-            TEMPORAL_NAMESPACE: 'default',
-          },
-        },
-      );
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  const units = named.length ? named.filter((f) => f.includes('/unit/')) : testFiles('dist/test/unit');
+  const queue = named.length ? named.filter((f) => !f.includes('/unit/')) : testFiles('dist/test');
+  const laneCount = Math.max(1, Math.min(Number(process.env.PIPES_TEST_LANES) || Math.min(2, cpus().length), queue.length));
+  const counts = new Map<string, number>();
+  const lanes: Lane[] = [];
+  // Interrupted (Ctrl-C, a CI time limit): leave nothing running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const child of running) child.kill('SIGTERM');
+      void Promise.allSettled(lanes.map((l) => l.stop())).then(() => process.exit(130));
     });
+  }
+  let failed = 0;
+  try {
+    // The fast unit tests first (they need no stack), with their output as it comes.
+    if (units.length) {
+      const unit = await runNodeTest(units, flags, {}, true);
+      if (unit.code !== 0) failed++;
+    }
+    if (queue.length === 0) return failed ? 1 : 0;
+    for (let i = 1; i <= laneCount; i++) lanes.push(await startLane(i));
+    console.log(`test stacks up in ${secondsSince(started)}; ${queue.length} files in ${laneCount} lanes`);
+    const durations: [string, number][] = [];
+    await Promise.all(
+      lanes.map(async (lane) => {
+        for (let file = queue.shift(); file; file = queue.shift()) {
+          const t = Date.now();
+          const run = await runNodeTest([file], flags, lane.env, false);
+          durations.push([file, (Date.now() - t) / 1000]);
+          console.log(`\n── ${file} (lane ${lane.index}, ${secondsSince(t)}${run.code === 0 ? '' : ', FAILED'})`);
+          process.stdout.write(run.output);
+          addCounts(counts, run.output);
+          if (run.code !== 0) failed++;
+        }
+      }),
+    );
+    console.log('\nslowest files: ' + durations.sort((a, b) => b[1] - a[1]).slice(0, 8).map(([f, s]) => `${f.replace(/^dist\/test\//, '')} ${s.toFixed(0)} s`).join(', '));
+    console.log(`integration tests: ${['tests', 'pass', 'fail', 'cancelled', 'skipped', 'todo'].map((k) => `${k} ${counts.get(k) ?? 0}`).join(', ')}`);
+    return failed ? 1 : 0;
   } finally {
-    await temporal.stop();
-    await mariadb.stop();
-    console.log(`test run took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await Promise.allSettled(lanes.map((l) => l.stop()));
+    console.log(`test run took ${secondsSince(started)}${failed ? `; ${failed} test process(es) failed` : ''}`);
   }
 }
 

@@ -1,11 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
-import { TestWorld, type RunningWorker } from './helpers/stack.js';
+import { TestWorld, testEnv, type RunningWorker } from './helpers/stack.js';
 import { expectStatus, waitCaughtUp } from './helpers/pipes.js';
 import { LOCAL_SOURCE_PASSWORD } from '../scripts/stack/mariadb.js';
 import { localTlsFiles } from '../scripts/stack/tls.js';
-import { dataDir } from '../scripts/stack/paths.js';
 
 /**
  * A source user that may only connect over TLS (REQUIRE SSL): a pipe with
@@ -16,7 +16,7 @@ describe('TLS to the source', () => {
   let world: TestWorld;
   let worker: RunningWorker;
   const user = 'pipes_tls';
-  const ca = localTlsFiles(dataDir('test', 'mariadb', 'tls')).ca;
+  const ca = localTlsFiles(join(testEnv().mysqlDir, 'tls')).ca;
   const dst = () => `dst_${world.id}`;
 
   before(async () => {

@@ -26,7 +26,7 @@ export async function recordAndReplay(workflowId: string, name: string): Promise
   if (r.status !== 0) throw new Error(`temporal workflow show ${workflowId}: ${r.stderr}`);
   // No secret travels through Temporal: the source password is nowhere in the history.
   if (r.stdout.includes(LOCAL_SOURCE_PASSWORD)) throw new Error(`the history of ${workflowId} contains the source password`);
-  const dir = join(process.env.PIPES_TEST_WORK_DIR ?? join(PROJECT_ROOT, '.data/test/work'), 'histories');
+  const dir = join(process.env.PIPES_TEST_WORK_DIR ?? join(PROJECT_ROOT, '.data/test/lane-1/work'), 'histories');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), r.stdout);
   await Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, historyFromJSON(JSON.parse(r.stdout)), workflowId);

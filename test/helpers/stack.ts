@@ -11,17 +11,19 @@ import { createPipeWorker, installWorkerLogging } from '../../src/worker.js';
 import { secretEnvName } from '../../src/runtime/environment.js';
 import { LOCAL_SOURCE_PASSWORD, SOURCE_USER, rootConnection, startMariadb } from '../../scripts/stack/mariadb.js';
 import { portOpen } from '../../scripts/stack/processes.js';
-import { PROJECT_ROOT, dataDir } from '../../scripts/stack/paths.js';
+import { PROJECT_ROOT } from '../../scripts/stack/paths.js';
 
 /** The test stack started by scripts/run-tests.ts (npm test). */
 export function testEnv() {
   const port = Number(process.env.PIPES_TEST_MYSQL_PORT);
   const address = process.env.TEMPORAL_ADDRESS;
   const workDir = process.env.PIPES_TEST_WORK_DIR;
-  if (!port || !address || !workDir) {
+  // The test stack's MariaDB instance: its data, and the TLS files it made.
+  const mysqlDir = process.env.PIPES_TEST_MYSQL_DIR;
+  if (!port || !address || !workDir || !mysqlDir) {
     throw new Error('run the tests with `npm test`, which starts the test stack (MariaDB, Temporal)');
   }
-  return { port, address, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', workDir };
+  return { port, address, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', workDir, mysqlDir };
 }
 
 let loggingInstalled = false;
@@ -159,7 +161,7 @@ export class TestWorld {
     const deadline = Date.now() + 60_000;
     while ((await portOpen(this.env.port)) && Date.now() < deadline) await sleep(200);
     await sleep(downMs);
-    await startMariadb({ dir: dataDir('test', 'mariadb'), port: this.env.port });
+    await startMariadb({ dir: this.env.mysqlDir, port: this.env.port });
     this.root = await rootConnection(this.env.port);
     // MariaDB 10.11 can bring back, prepared, an XA transaction that a session
     // prepared and left and another rolled back before the shutdown (its log:
