@@ -5,6 +5,7 @@ import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
 import { assertSameAsSource, expectStatus, waitCaughtUp } from './helpers/pipes.js';
 import { qualifiedChTable } from '../src/clickhouse/quote.js';
 import type { Destination } from '../src/clickhouse/destination.js';
+import { InsertBody } from '../src/clickhouse/insert-body.js';
 import type { KeyDifference, TableValidation } from '../src/pipe/validation.js';
 
 /**
@@ -33,7 +34,7 @@ describe('validation and repair', () => {
       command: (sql, params) => real.command(sql, params),
       query: (sql, params) => real.query(sql, params),
       insert: (database, table, columns, rows, token) =>
-        real.insert(database, table, columns, table === 'shadowed_resync' ? rows.filter((r) => !dropFromShadow(Number(r.split('\t')[0]))) : rows, token),
+        real.insert(database, table, columns, table === 'shadowed_resync' ? InsertBody.of(rows.lines().filter((r) => !dropFromShadow(Number(r.split('\t')[0])))) : rows, token),
       close: () => real.close(),
     };
   }

@@ -7,6 +7,7 @@ import { BinlogStream, type TableDdl } from '../mysql/binlog-stream.js';
 import { ChangeBatch } from '../cdc/change-batch.js';
 import { StreamPool } from '../cdc/stream-pool.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
+import { InsertBody } from '../clickhouse/insert-body.js';
 import { dedupToken } from '../clickhouse/dedup-token.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
@@ -115,8 +116,9 @@ export function pullChangesActivity(deps: ActivityDeps) {
       if (lastFile !== rangeEnd.file || lastEnd !== rangeEnd.pos) rangeEnd = { file: lastFile, pos: lastEnd };
       for (const [table, rows] of batch.drain()) {
         const token = dedupToken.cdc(input.pipe, table, rangeStart, rangeEnd);
-        await deps.destination.insert(input.destinationDatabase, table, insertColumns(schemas.get(table)!), rows, token);
-        pipeMetrics.bytesWritten.inc({ pipe: input.pipe, table }, rows.reduce((n, r) => n + r.length, 0));
+        const body = InsertBody.of(rows);
+        await deps.destination.insert(input.destinationDatabase, table, insertColumns(schemas.get(table)!), body, token);
+        pipeMetrics.bytesWritten.inc({ pipe: input.pipe, table }, body.chars);
         // A batch written to a resync's shadow too, not yet committed.
         crashPoint(targets.some((t) => t.table === table && t.shadowFrom) ? 'shadow' : 'cdc');
       }

@@ -2,6 +2,7 @@ import type { DiffPartInput, RepairPartResult } from '../contract/validation-io.
 import { destinationNow, markDeleted } from '../clickhouse/row-checksum.js';
 import { encodeRow } from '../clickhouse/row-encoder.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
+import { InsertBody } from '../clickhouse/insert-body.js';
 import { dedupToken } from '../clickhouse/dedup-token.js';
 import { inConsistentSnapshot, sourceRowsByKeyId } from '../mysql/row-checksum.js';
 import { withSource } from '../mysql/source-connector.js';
@@ -34,7 +35,7 @@ export async function repairPart(deps: ActivityDeps, input: DiffPartInput): Prom
   const encoded = rows.map((r) => encodeRow(input.schema, r.row, version, false));
   const token = dedupToken.repair(input.run, input.table, input.part, version);
   const since = await destinationNow(deps.destination);
-  await deps.destination.insert(input.database, input.table, insertColumns(input.schema), encoded, `${token}/rows`);
+  await deps.destination.insert(input.database, input.table, insertColumns(input.schema), InsertBody.of(encoded), `${token}/rows`);
   await markDeleted(deps.destination, input, input.part, keyIds, version, since, `${token}/deleted`);
   return { keysRepaired: found.keys.size, rowsWritten: encoded.length };
 }

@@ -4,7 +4,8 @@ import type { ChunkProgress, LoadChunkInput, LoadChunkResult } from '../contract
 import { averageRowBytes, chunkPages, type ChunkCursor } from '../mysql/chunk-reader.js';
 import { withSource } from '../mysql/source-connector.js';
 import { assertDefinitionUnchanged } from '../mysql/definition-check.js';
-import { encodeRow, type EncodedRow } from '../clickhouse/row-encoder.js';
+import { encodeRow } from '../clickhouse/row-encoder.js';
+import { InsertBody } from '../clickhouse/insert-body.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
 import { dedupToken } from '../clickhouse/dedup-token.js';
 import type { ActivityDeps } from './deps.js';
@@ -48,19 +49,17 @@ export async function streamChunk(deps: ActivityDeps, input: LoadChunkInput, res
   let readHere = 0;
   const progress = (): ChunkProgress => ({ after: acked, rows, pageRows: cursor.pageRows });
   const series = { pipe: pipeLabel(ctx.info.workflowExecution?.workflowId), table: schema.table };
-  let block: EncodedRow[] = [];
-  let blockChars = 0;
+  let block = new InsertBody();
   const write = async () => {
-    if (block.length === 0) return;
-    const token = dedupToken.page(input.loadId, input.destinationTable, chunk.index, acked, cursor.after, block.length);
+    if (block.rows === 0) return;
+    const token = dedupToken.page(input.loadId, input.destinationTable, chunk.index, acked, cursor.after, block.rows);
     await deps.destination.insert(input.destinationDatabase, input.destinationTable, columns, block, token);
     crashPoint('chunk');
-    pipeMetrics.rowsLoaded.inc(series, block.length);
-    pipeMetrics.bytesWritten.inc(series, blockChars);
+    pipeMetrics.rowsLoaded.inc(series, block.rows);
+    pipeMetrics.bytesWritten.inc(series, block.chars);
     acked = cursor.after;
-    rows += block.length;
-    block = [];
-    blockChars = 0;
+    rows += block.rows;
+    block = new InsertBody();
     ctx.heartbeat(progress());
   };
   const stopKeepAlive = keepAlive(ctx, progress);
@@ -73,19 +72,15 @@ export async function streamChunk(deps: ActivityDeps, input: LoadChunkInput, res
       for await (const page of chunkPages(conn, input.source.database, schema, chunk, cursor)) {
         // Rows read after an ALTER TABLE may not fit the old columns: checked before they are written.
         await assertDefinitionUnchanged(conn, input.source.database, schema);
-        let chars = 0;
-        for (const r of page.rows) {
-          const row = encodeRow(schema, r, input.version, false);
-          chars += row.length;
-          block.push(row);
-        }
-        blockChars += chars;
+        const before = block.chars;
+        for (const r of page.rows) block.add(encodeRow(schema, r, input.version, false));
+        const chars = block.chars - before;
         cursor.after = page.lastKey;
         readHere += page.rows.length;
         // Wider rows than expected: smaller pages from here on (never larger,
         // so memory stays bounded).
         cursor.pageRows = rowsFitting(chars / page.rows.length, cursor.pageRows);
-        if (block.length >= BLOCK_ROWS || blockChars >= BLOCK_CHARS || rate) await write();
+        if (block.rows >= BLOCK_ROWS || block.chars >= BLOCK_CHARS || rate) await write();
         ctx.cancellationSignal.throwIfAborted();
         // (Also after a chunk's last page: a chunk of one short page would otherwise not be paced at all.)
         if (rate) {

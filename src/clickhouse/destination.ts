@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { quoteChIdent, qualifiedChTable, quoteChString } from './quote.js';
-import type { EncodedRow } from './row-encoder.js';
+import type { InsertBody } from './insert-body.js';
 
 /**
  * Where replicated rows land. One small interface over @clickhouse/client,
@@ -20,7 +20,7 @@ export interface Destination {
    * Inserts rows; a retry with the same token is dropped by ClickHouse, so a
    * batch written twice leaves one copy.
    */
-  insert(database: string, table: string, columns: string[], rows: EncodedRow[], dedupToken: string): Promise<void>;
+  insert(database: string, table: string, columns: string[], rows: InsertBody, dedupToken: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,30 +40,6 @@ const READ_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
   output_format_json_quote_decimals: 1,
 } as const;
-
-/** Largest insert body (characters); bigger batches go as several inserts. */
-const MAX_INSERT_CHARS = 32 * 1024 * 1024;
-
-/**
- * Splits rows into insert bodies of bounded size, the same way every time
- * for the same rows, so a retried part carries the same token.
- */
-export function insertBodies(rows: EncodedRow[], maxChars = MAX_INSERT_CHARS): string[] {
-  const bodies: string[] = [];
-  let parts: string[] = [];
-  let size = 0;
-  for (const row of rows) {
-    if (parts.length > 0 && size + row.length > maxChars) {
-      bodies.push(parts.join('\n') + '\n');
-      parts = [];
-      size = 0;
-    }
-    parts.push(row);
-    size += row.length + 1;
-  }
-  if (parts.length > 0) bodies.push(parts.join('\n') + '\n');
-  return bodies;
-}
 
 /** chdb's insert that hands a Buffer to the engine as is (simple identifiers only). */
 type RawInsert = (params: {
@@ -117,14 +93,14 @@ export function createDestination(options: DestinationOptions): Destination {
       // The embedded engine takes a Buffer without copying it and parses it in
       // parallel; its raw insert only accepts plain names.
       const raw = rawInsert && [database, table, ...columns].every((n) => SIMPLE_IDENTIFIER.test(n)) ? rawInsert : null;
-      for (const [part, body] of insertBodies(rows).entries()) {
+      for (const [part, body] of rows.bodies().entries()) {
         // The token goes in the statement's own settings: the embedded engine
         // would otherwise keep it for the whole session.
         const token = part === 0 ? dedupToken : `${dedupToken}:${part}`;
         if (raw) {
           await raw({
             table: `${database}.${table}`,
-            values: Buffer.from(body, 'utf8'),
+            values: body,
             format: 'TSV',
             columns,
             settings: { insert_deduplication_token: token },

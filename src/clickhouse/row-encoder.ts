@@ -144,9 +144,11 @@ export function encodeRow(
   version: number,
   isDeleted: boolean,
 ): EncodedRow {
-  let out = '';
   const cols = schema.columns;
   const checks = checksFor(schema);
+  // Joined once: a string grown field by field is a rope of small pieces
+  // that every later copy (the insert body, its bytes) must flatten first.
+  const fields = new Array<string>(cols.length + 2);
   for (let i = 0; i < cols.length; i++) {
     const col = cols[i]!;
     const value = Array.isArray(source) ? source[i] : source[col.name];
@@ -155,7 +157,9 @@ export function encodeRow(
     } else if (value !== undefined) {
       checks.fit[i]?.(value);
     }
-    out += encodeValue(col, value) + '\t';
+    fields[i] = encodeValue(col, value);
   }
-  return out + version + (isDeleted ? '\t1' : '\t0');
+  fields[cols.length] = String(version);
+  fields[cols.length + 1] = isDeleted ? '1' : '0';
+  return fields.join('\t');
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dedupToken } from '../../src/clickhouse/dedup-token.js';
-import { insertBodies } from '../../src/clickhouse/destination.js';
+import { InsertBody } from '../../src/clickhouse/insert-body.js';
 
 test('the same rows get the same token; another range, load or table another one', () => {
   const page = dedupToken.page('load-1', 't', 3, ['10'], ['20'], 10);
@@ -18,8 +18,17 @@ test('the same rows get the same token; another range, load or table another one
 
 test('large inserts are split into bodies the same way every time', () => {
   const rows = Array.from({ length: 10 }, (_, i) => `row-${i}`);
-  const bodies = insertBodies(rows, 20);
-  assert.deepEqual(insertBodies(rows, 20), bodies);
+  const bodies = InsertBody.of(rows, 20).bodies();
+  assert.deepEqual(InsertBody.of(rows, 20).bodies(), bodies);
   assert.ok(bodies.length > 1);
-  assert.equal(bodies.join(''), rows.map((r) => r + '\n').join(''));
+  assert.ok(bodies.every((b) => b.length <= 20), 'no body over the limit');
+  assert.equal(Buffer.concat(bodies).toString('utf8'), rows.map((r) => r + '\n').join(''));
+});
+
+test('an insert body holds rows of several-byte characters and rows larger than its slabs exactly', () => {
+  const rows = ['é'.repeat(30), 'x', '—'.repeat(7), '€'.repeat(100_000), ''];
+  const body = InsertBody.of(rows);
+  assert.equal(body.rows, rows.length);
+  assert.deepEqual(body.lines(), rows);
+  assert.equal(Buffer.concat(body.bodies()).toString('utf8'), rows.map((r) => r + '\n').join(''));
 });
