@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
-import type { RowDataPacket } from 'mysql2/promise';
 import assert from 'node:assert/strict';
 import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
 import { assertSameAsSource, decideXa, expectStatus, waitCaughtUp, waitForTableState } from './helpers/pipes.js';
 import { qualifiedChTable } from '../src/clickhouse/quote.js';
-import { rootConnection } from '../scripts/stack/mariadb.js';
+import { rollBackPreparedXa, rootConnection } from '../scripts/stack/mariadb.js';
 
 /**
  * Changes at the source that the pipe cannot follow as it is must stop the
@@ -43,8 +42,7 @@ describe('a running pipe never diverges silently', () => {
 
   after(async () => {
     // A prepared XA transaction left by a failed test would hold every later Setup back.
-    const [prepared] = await world.root.query<RowDataPacket[]>('XA RECOVER');
-    for (const x of prepared) await world.root.query(`XA ROLLBACK X'${(x.data as Buffer).toString('hex')}'`);
+    await rollBackPreparedXa(world.root);
     await world.client.drop(pipe).catch(() => undefined);
     await worker?.stop();
     await world?.close();

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
-import { assertSameAsSource, expectStatus, waitCaughtUp } from './helpers/pipes.js';
+import { assertSameAsSource, expectStatus, pollStatus, waitCaughtUp } from './helpers/pipes.js';
 import { qualifiedChTable } from '../src/clickhouse/quote.js';
 import type { PipeStatusView, TableState } from '../src/pipe/status.js';
 
@@ -85,11 +85,7 @@ describe('online resync', () => {
     }
     // A batch is counted in the status once the workflow has its result, a moment after its rows are in ClickHouse.
     const moved = (view: PipeStatusView) => tables.filter((t) => (view.tables[t]?.cdc.inserted ?? 0) > (loading.tables[t]?.cdc.inserted ?? 0));
-    let during = await world.client.status(pipe);
-    for (const deadline = Date.now() + 30_000; moved(during).length < tables.length && Date.now() < deadline; ) {
-      await sleep(200);
-      during = await world.client.status(pipe);
-    }
+    const { view: during } = await pollStatus(world, pipe, (v) => moved(v).length === tables.length, 30_000);
     assert.deepEqual(moved(during), tables, 'CDC counters moved during the load');
     assert.equal(during.status, 'Snapshot', 'the markers arrived, and were counted, while the new tables were still loading');
     const result = await world.client.waitForResync(pipe, 180_000);

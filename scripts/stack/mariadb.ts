@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
+import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { localTlsFiles } from './tls.js';
 import { commandExists, portOpen, startDetached, stopPid, stopStale, waitForPort, type Service } from './processes.js';
 
@@ -99,6 +99,15 @@ export async function startMariadb(opts: MariadbOptions): Promise<Service> {
 /** Root over TCP with no password: only for this local instance. */
 export function rootConnection(port: number, database?: string) {
   return mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password: '', database, multipleStatements: true });
+}
+
+/**
+ * Rolls back every prepared XA transaction the server holds: one left by an
+ * interrupted run or a failed test would hold back every pipe's Setup.
+ */
+export async function rollBackPreparedXa(conn: Connection): Promise<void> {
+  const [prepared] = await conn.query<RowDataPacket[]>('XA RECOVER');
+  for (const x of prepared) await conn.query(`XA ROLLBACK X'${(x.data as Buffer).toString('hex')}'`);
 }
 
 /** The password of the local replication user; a local-only value. */

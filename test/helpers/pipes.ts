@@ -26,26 +26,34 @@ export async function assertSameAsSource(world: TestWorld, destinationDb: string
   assert.equal(checksum(got), checksum(src), `${table}: ${firstDifference(src, got)}`);
 }
 
-/** Waits until the pipe's status counts at least `min` retried failures. */
-export async function waitForRetries(world: TestWorld, pipe: string, min: number, timeoutMs = 60_000): Promise<PipeStatusView> {
+/** Reads the pipe's status every 300 ms until `until` holds or `timeoutMs` passes: whether it held, and the last view. */
+export async function pollStatus(
+  world: TestWorld,
+  pipe: string,
+  until: (view: PipeStatusView) => boolean,
+  timeoutMs = 60_000,
+): Promise<{ reached: boolean; view: PipeStatusView }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = await world.client.status(pipe);
-    if ((view.retries ?? 0) >= min) return view;
-    if (Date.now() > deadline) throw new Error(`pipe ${pipe} reported fewer than ${min} retries: ${JSON.stringify(view)}`);
+    if (until(view)) return { reached: true, view };
+    if (Date.now() > deadline) return { reached: false, view };
     await new Promise((r) => setTimeout(r, 300));
   }
 }
 
+/** Waits until the pipe's status counts at least `min` retried failures. */
+export async function waitForRetries(world: TestWorld, pipe: string, min: number, timeoutMs = 60_000): Promise<PipeStatusView> {
+  const { reached, view } = await pollStatus(world, pipe, (v) => (v.retries ?? 0) >= min, timeoutMs);
+  if (!reached) throw new Error(`pipe ${pipe} reported fewer than ${min} retries: ${JSON.stringify(view)}`);
+  return view;
+}
+
 /** Waits until a table of the pipe shows `state`; returns the reason it gives. */
 export async function waitForTableState(world: TestWorld, pipe: string, table: string, state: TableState, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await world.client.status(pipe);
-    if (view.tables[table]?.state === state) return view.tables[table]?.reason ?? '';
-    if (Date.now() > deadline) throw new Error(`table ${table} of pipe ${pipe} did not reach ${state}: ${JSON.stringify(view)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  const { reached, view } = await pollStatus(world, pipe, (v) => v.tables[table]?.state === state, timeoutMs);
+  if (!reached) throw new Error(`table ${table} of pipe ${pipe} did not reach ${state}: ${JSON.stringify(view)}`);
+  return view.tables[table]?.reason ?? '';
 }
 
 /**

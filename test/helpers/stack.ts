@@ -2,14 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import { createDestination, type Destination } from '../../src/clickhouse/destination.js';
 import { createSourceConnector } from '../../src/mysql/source-connector.js';
 import { parsePipeConfig, type PipeConfig, type PipeConfigInput } from '../../src/pipe/config.js';
 import { PipeClient } from '../../src/control/pipe-client.js';
 import { createPipeWorker, installWorkerLogging } from '../../src/worker.js';
 import { secretEnvName } from '../../src/runtime/environment.js';
-import { LOCAL_SOURCE_PASSWORD, SOURCE_USER, rootConnection, startMariadb } from '../../scripts/stack/mariadb.js';
+import { LOCAL_SOURCE_PASSWORD, SOURCE_USER, rollBackPreparedXa, rootConnection, startMariadb } from '../../scripts/stack/mariadb.js';
 import { portOpen } from '../../scripts/stack/processes.js';
 import { PROJECT_ROOT } from '../../scripts/stack/paths.js';
 
@@ -167,8 +167,7 @@ export class TestWorld {
     // prepared and left and another rolled back before the shutdown (its log:
     // "Transaction … was in the XA prepared state"); it would hold back every
     // later Setup. No test holds an XA transaction across a restart.
-    const [ghosts] = await this.root.query<RowDataPacket[]>('XA RECOVER');
-    for (const x of ghosts) await this.root.query(`XA ROLLBACK X'${(x.data as Buffer).toString('hex')}'`);
+    await rollBackPreparedXa(this.root);
     await this.root.query("SET time_zone = '+00:00'");
     await this.root.query(`USE \`${this.sourceDb}\``);
   }
