@@ -55,7 +55,9 @@ describe('metrics and search attributes', () => {
     const seen: number[] = [];
     let snapshotState = 0;
     const grew = () => seen.some((n, i) => i > 0 && n > seen[i - 1]! && seen[i - 1]! > 0);
-    for (let i = 0; i < 40 && !grew(); i++) {
+    // Bounded by time, not by scrapes: the worker's metrics endpoint is up only once its workflow bundle is built
+    // (seconds on a busy machine), and the scrapes before that fail.
+    for (const deadline = Date.now() + 30_000; !grew() && Date.now() < deadline; ) {
       const m = await scrape().catch(() => null);
       if (m) {
         seen.push(m.value('pipes_rows_loaded_total', { pipe, table: 'm' }));
