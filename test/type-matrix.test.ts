@@ -36,6 +36,7 @@ const columns: Column[] = [
   { name: 'mi', type: 'MEDIUMINT', rows: [['-8388608', '-8388608'], ['8388607', '8388607'], ['0', '0'], ['NULL', null], ['3', '3']] },
   { name: 'miu', type: 'MEDIUMINT UNSIGNED', rows: [['0', '0'], ['16777215', '16777215'], ['0', '0'], ['NULL', null], ['3', '3']] },
   { name: 'i', type: 'INT', rows: [['-2147483648', '-2147483648'], ['2147483647', '2147483647'], ['0', '0'], ['NULL', null], ['4', '4']] },
+  { name: 'inn', type: 'INT NOT NULL', rows: [['-2147483648', '-2147483648'], ['2147483647', '2147483647'], ['0', '0'], ['-1', '-1'], ['4', '4']] },
   { name: 'iu', type: 'INT UNSIGNED', rows: [['0', '0'], ['4294967295', '4294967295'], ['0', '0'], ['NULL', null], ['4', '4']] },
   {
     name: 'bi',
@@ -76,6 +77,8 @@ const columns: Column[] = [
   { name: 'c', type: 'CHAR(10)', rows: [["''", ''], ["'ten chars!'", 'ten chars!'], ["'a  '", 'a'], ['NULL', null], ["'ÿ😀'", 'ÿ😀']] },
   { name: 'vc', type: 'VARCHAR(255)', rows: [["''", ''], [`'${EMOJI_255}'`, EMOJI_255], ["' '", ' '], ['NULL', null], ['?', ESCAPES]] },
   { name: 'tx', type: 'TEXT', rows: [["''", ''], ["'emoji 😀 and 𝄞 and 中文'", 'emoji 😀 and 𝄞 and 中文'], ["'\\r\\n'", '\r\n'], ['NULL', null], ['?', ESCAPES]] },
+  // NOT NULL columns: validation's source side skips their NULL tests (and takes utf8mb4 text as its bytes).
+  { name: 'vcn', type: 'VARCHAR(64) NOT NULL', rows: [["''", ''], ["'😀 ü'", '😀 ü'], ["' '", ' '], ["'x'", 'x'], ['?', ESCAPES]] },
   { name: 'l1', type: 'VARCHAR(40) CHARACTER SET latin1', rows: [["''", ''], ['?', LATIN1], ["'ÿ'", 'ÿ'], ['NULL', null], ["'abc'", 'abc']] },
   { name: 'l1t', type: 'TEXT CHARACTER SET latin1', rows: [["''", ''], ['?', LATIN1], ["'Ü'", 'Ü'], ['NULL', null], ['?', ESCAPES]] },
   { name: 'bn', type: 'BINARY(4)', read: 'hex', rows: [['0x00', '00000000'], ['0xFFFFFFFF', 'FFFFFFFF'], ["''", '00000000'], ['NULL', null], ['0x5C27', '5C270000']] },

@@ -6,7 +6,7 @@ import { qualifiedChTable, quoteChIdent, quoteChString } from './quote.js';
 import { DELETED_COLUMN, SYNCED_AT_COLUMN, VERSION_COLUMN } from './table-ddl.js';
 
 /**
- * ClickHouse's side of a validation (see mysql/row-checksum.ts): the same
+ * ClickHouse's side of a validation (see mysql/row-text.ts): the same
  * canonical text per value, written from the stored value, the same MD5
  * and XOR. A part is read as of a binlog version: for each sorting key the
  * row with the highest version at or below it (what FINAL showed when the

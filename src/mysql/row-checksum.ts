@@ -1,115 +1,25 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { BinlogPosition } from '../pipe/status.js';
-import { destinationNullable, type KeyTuple, type ReplicatedColumn, type TableSchema } from '../pipe/table-schema.js';
+import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
 import { comparedColumns, type ChecksumScope, type PartChecksum, type ValidationPart } from '../pipe/validation.js';
 import { toKeyValue } from '../pipe/key-range.js';
-import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
+import { qualifiedMysqlTable } from './quote.js';
 import { rangeWhere } from './key-range.js';
 import { readBinlogPosition } from './binlog-position.js';
 import { selectColumn } from './chunk-reader.js';
+import { keyColumns, sourceChecksumSql, type ChecksumSql } from './row-text.js';
 
 /**
- * The source's side of a validation: each row's canonical text (one text
- * per value that ClickHouse's side, clickhouse/row-checksum.ts, writes the
- * same way from the stored value), hashed with MD5; a part's checksum is
- * the XOR of its rows' 64-bit hashes, so the order rows are read in does
- * not matter. Everything is computed by MySQL in SQL: only counts, hashes
- * and the keys that differ leave the server.
+ * The source's side of a validation: each row's canonical text (row-text.ts)
+ * hashed with MD5; a part's checksum is the XOR of its rows' 64-bit hashes,
+ * so the order rows are read in does not matter. Everything is computed by
+ * MySQL in SQL: only counts, hashes and the keys that differ leave the server.
  */
-
-/** The text of the zero date the destination holds in a NOT NULL column. */
-const ZERO_DATETIME = '1970-01-01 00:00:00';
-
-/** A float's exact value as `sign exponent:mantissa` (both integers), computed alike by MySQL and ClickHouse. */
-function floatCanonical(x: string): string {
-  const a = `ABS(${x})`;
-  // Subnormals are scaled up first (exactly: a power of two), so POW stays in range.
-  const tiny = `(${a} < POW(2, -900))`;
-  const s = `(${a} * IF(${tiny}, POW(2, 600), 1))`;
-  const e0 = `LEAST(FLOOR(LOG2(${s})), 1023)`;
-  const m0 = `(${s} / POW(2, ${e0}))`;
-  // LOG2 may be one off near powers of two: corrected so that 1 ≤ mantissa < 2.
-  const e = `(${e0} + (${m0} >= 2) - (${m0} < 1))`;
-  return (
-    `CASE WHEN ${x} IS NULL THEN NULL WHEN ${x} = 0 THEN '0' ELSE CONCAT(IF(${x} < 0, '-', ''), ` +
-    `CAST(${e} - IF(${tiny}, 600, 0) AS SIGNED), ':', CAST(${s} / POW(2, ${e}) * 4503599627370496 AS UNSIGNED)) END`
-  );
-}
-
-/** Digits after the point of a ClickHouse DateTime64(p, …). */
-export function datetimePrecision(col: ReplicatedColumn): number {
-  return Number(/^DateTime64\((\d+)/.exec(col.clickhouseType)?.[1] ?? 0);
-}
-
-/** A value as the destination holds it, as text: the README's type table, in SQL. */
-function canonical(schema: TableSchema, col: ReplicatedColumn): string {
-  const x = quoteMysqlIdent(col.name);
-  const zeroDate = (zero: string) => (destinationNullable(schema, col) ? 'NULL' : `'${zero}'`);
-  switch (col.kind) {
-    case 'int':
-    case 'decimal':
-      return `CAST(${x} AS CHAR)`;
-    case 'year':
-    case 'bit':
-      return `CAST(${x} + 0 AS CHAR)`;
-    case 'float':
-      return floatCanonical(x);
-    case 'date':
-      // Zero years, months and days, and days past the month's end, become NULL (or 1970-01-01); Date32 clamps to 1900–2299.
-      return (
-        `CASE WHEN ${x} IS NULL THEN NULL WHEN YEAR(${x}) = 0 OR MONTH(${x}) = 0 OR DAYOFMONTH(${x}) = 0 OR DAYOFMONTH(${x}) > DAYOFMONTH(LAST_DAY(${x})) THEN ${zeroDate('1970-01-01')} ` +
-        `WHEN ${x} < '1900-01-01' THEN '1900-01-01' WHEN ${x} > '2299-12-31' THEN '2299-12-31' ELSE CAST(${x} AS CHAR) END`
-      );
-    case 'datetime': {
-      const p = datetimePrecision(col);
-      const zero = ZERO_DATETIME + (p > 0 ? '.' + '0'.repeat(p) : '');
-      return `CASE WHEN ${x} IS NULL THEN NULL WHEN YEAR(${x}) = 0 OR MONTH(${x}) = 0 OR DAYOFMONTH(${x}) = 0 OR DAYOFMONTH(${x}) > DAYOFMONTH(LAST_DAY(${x})) THEN ${zeroDate(zero)} ELSE CAST(${x} AS CHAR) END`;
-    }
-    case 'bytes':
-      return x;
-    case 'geometry':
-      return `CAST(${x} AS BINARY)`;
-    case 'ipv6':
-      return `HEX(${x})`;
-    case 'uuid':
-    case 'ipv4':
-      return `CAST(${x} AS CHAR)`;
-    case 'time':
-    case 'json':
-    case 'string':
-      return `CAST(${x} AS CHAR CHARACTER SET utf8mb4)`;
-  }
-}
-
-/**
- * A value as a self-delimiting field: its length, a colon, the bytes; `N`
- * for NULL (the CONCAT is NULL then). The value's expression is computed
- * twice a row, not three times: for a date, a CASE of five functions.
- */
-function field(expr: string): string {
-  return `IFNULL(CONCAT(LENGTH(${expr}), ':', ${expr}), 'N')`;
-}
-
-const textOf = (schema: TableSchema, cols: ReplicatedColumn[]) => `CONCAT(${cols.map((c) => field(canonical(schema, c))).join(', ')})`;
-const keyColumns = (schema: TableSchema) => schema.key.map((k) => schema.columns.find((c) => c.name === k)!);
-/** 64 bits of an MD5, as an unsigned integer. */
-const hash64 = (md5: string) => `CAST(CONV(LEFT(${md5}, 16), 16, 10) AS UNSIGNED)`;
-
-/** SQL for one table: row hash, key identity (MD5 of the key's text, hex) and key bucket. */
-export function checksumSql(schema: TableSchema) {
-  const keyMd5 = `MD5(${textOf(schema, keyColumns(schema))})`;
-  return {
-    rowHash: hash64(`MD5(${textOf(schema, comparedColumns(schema))})`),
-    keyId: keyMd5,
-    bucket: (buckets: number) => `MOD(${hash64(keyMd5)}, ${Number(buckets)})`,
-    columnHash: (col: ReplicatedColumn) => `LEFT(MD5(${field(canonical(schema, col))}), 16)`,
-  };
-}
 
 /** The WHERE of a part: its key range (bound values), or its bucket. */
-function partWhere(schema: TableSchema, part: ValidationPart): { sql: string; params: unknown[] } {
+function partWhere(schema: TableSchema, part: ValidationPart, sql: ChecksumSql): { sql: string; params: unknown[] } {
   if ('range' in part) return rangeWhere(schema.key, part.range.lower, part.range.upper);
-  return { sql: `${checksumSql(schema).bucket(part.buckets)} = ${Number(part.bucket)}`, params: [] };
+  return { sql: `${sql.bucket(part.buckets)} = ${Number(part.bucket)}`, params: [] };
 }
 
 /**
@@ -142,7 +52,7 @@ export async function inConsistentSnapshot<T>(
  * every bucket at once (one scan), in bucket order.
  */
 export async function sourceChecksums(conn: Connection, database: string, schema: TableSchema, part: ChecksumScope): Promise<PartChecksum[]> {
-  const sql = checksumSql(schema);
+  const sql = await sourceChecksumSql(conn, database, schema);
   const table = qualifiedMysqlTable(database, schema.table);
   if ('range' in part) {
     const where = rangeWhere(schema.key, part.range.lower, part.range.upper);
@@ -168,8 +78,8 @@ export interface KeyedHash {
 
 /** Every row of a part: key identity → key values and row hash. */
 export async function sourceKeyHashes(conn: Connection, database: string, schema: TableSchema, part: ValidationPart): Promise<Map<string, KeyedHash>> {
-  const sql = checksumSql(schema);
-  const where = partWhere(schema, part);
+  const sql = await sourceChecksumSql(conn, database, schema);
+  const where = partWhere(schema, part, sql);
   const keys = keyColumns(schema).map(selectColumn).join(', ');
   const [rows] = await conn.query({
     sql: `SELECT ${sql.keyId} AS k, CAST(${sql.rowHash} AS CHAR) AS h, ${keys} FROM ${qualifiedMysqlTable(database, schema.table)} WHERE ${where.sql}`,
@@ -190,8 +100,8 @@ export async function sourceColumnHashes(
   keyIds: string[],
 ): Promise<Map<string, string[]>> {
   if (keyIds.length === 0) return new Map();
-  const sql = checksumSql(schema);
-  const where = partWhere(schema, part);
+  const sql = await sourceChecksumSql(conn, database, schema);
+  const where = partWhere(schema, part, sql);
   const cols = comparedColumns(schema).map((c) => sql.columnHash(c)).join(', ');
   const [rows] = await conn.query({
     sql: `SELECT ${sql.keyId} AS k, ${cols} FROM ${qualifiedMysqlTable(database, schema.table)} WHERE ${where.sql} AND ${sql.keyId} IN (?)`,
@@ -214,8 +124,8 @@ export async function sourceRowsByKeyId(
   keyIds: string[] | null,
 ): Promise<{ keyId: string; row: Record<string, unknown> }[]> {
   if (keyIds?.length === 0) return [];
-  const sql = checksumSql(schema);
-  const where = partWhere(schema, part);
+  const sql = await sourceChecksumSql(conn, database, schema);
+  const where = partWhere(schema, part, sql);
   const cols = comparedColumns(schema);
   const only = keyIds ? ` AND ${sql.keyId} IN (?)` : '';
   const [rows] = await conn.query({
