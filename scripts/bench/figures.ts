@@ -114,7 +114,8 @@ export function figures(opts: BenchOptions, m: Measured): Figure[] {
   f.push(
     load
       ? figure('pipelineRssMb', load.peakRssMb - load.rssBeforeMb, `≤ ${PIPELINE_RSS_LIMIT_MB} MB`, (v) => v <= PIPELINE_RSS_LIMIT_MB,
-          `peak ${Math.round(load.peakRssMb)} MB − idle ${Math.round(load.rssBeforeMb)} MB during the streaming load`)
+          `peak ${Math.round(load.peakRssMb)} MB − idle ${Math.round(load.rssBeforeMb)} MB during the streaming load; ` +
+            `anonymous memory alone ${Math.round(load.peakAnonRssMb - load.anonBeforeMb)} MB (the rest is file pages: the engine's library)`)
       : notMeasured('pipelineRssMb', `≤ ${PIPELINE_RSS_LIMIT_MB} MB`, why('initial-load')),
   );
 

@@ -13,8 +13,9 @@ export interface InitialLoadResult {
   rowsPerSecond: number;
   /** Rows per second from create until Running (Setup included). */
   endToEndRowsPerSecond: number;
-  /** The worker's RSS when the pipe was created (started, workflow bundle built, idle). */
+  /** The worker's RSS when the pipe was created (started, workflow bundle built, idle), and its anonymous part. */
   rssBeforeMb: number;
+  anonBeforeMb: number;
   /** The worker's peak RSS during the load (sampled every 200 ms). */
   peakRssMb: number;
   /** The same for anonymous memory alone (no library or file pages). */
@@ -43,6 +44,7 @@ export async function measureInitialLoad(
     `${opts.label}: pipe ${pipe} on ${table} (${settings.snapshotParallelThreads} threads × ${count(settings.snapshotRowsPerPartition)} rows per chunk)`,
   );
   const rssBeforeMb = sw.worker.rss.currentMb();
+  const anonBeforeMb = sw.worker.rss.currentAnonMb();
   sw.worker.rss.startWindow();
   const cpu = ctx.cpu(sw.worker);
   const load = await createAndLoad(sw.client, config, 30 * 60_000, (m) => ctx.out.progress(m));
@@ -55,6 +57,7 @@ export async function measureInitialLoad(
     rowsPerSecond: (load.rows * 1000) / load.loadMs,
     endToEndRowsPerSecond: (load.rows * 1000) / load.endToEndMs,
     rssBeforeMb,
+    anonBeforeMb,
     peakRssMb: sw.worker.rss.peakInWindow(),
     peakAnonRssMb: sw.worker.rss.peakAnonInWindow(),
     highWaterMarkMb: sw.worker.rss.highWaterMark(),
@@ -65,7 +68,7 @@ export async function measureInitialLoad(
   ctx.out.result(
     `${opts.label}: ${count(result.rows)} rows, load phase ${seconds(load.loadMs)} = ${perSecond(result.rowsPerSecond)}; ` +
       `create → ${config.cdc ? 'Running' : 'Completed'} ${seconds(load.endToEndMs)} = ${perSecond(result.endToEndRowsPerSecond)}; ` +
-      `worker RSS ${Math.round(rssBeforeMb)} MB before, peak ${Math.round(result.peakRssMb)} MB during the load ` +
+      `worker RSS ${Math.round(rssBeforeMb)} MB before (anonymous ${Math.round(anonBeforeMb)} MB), peak ${Math.round(result.peakRssMb)} MB during the load ` +
       `(anonymous ${Math.round(result.peakAnonRssMb)} MB; high water mark ${Math.round(result.highWaterMarkMb)} MB); CPU ${formatCpu(cpuUse)}`,
   );
   return result;

@@ -30,6 +30,7 @@ export class RssSampler {
   private windowPeak = 0;
   private windowPeakAnon = 0;
   private last = 0;
+  private lastAnon = 0;
 
   constructor(private readonly pid: number, intervalMs = 200) {
     this.timer = setInterval(() => this.sample(), intervalMs);
@@ -41,6 +42,7 @@ export class RssSampler {
     const m = procStatusMb(this.pid, ['VmRSS', 'RssAnon']);
     if (m?.VmRSS === undefined) return;
     this.last = m.VmRSS;
+    this.lastAnon = m.RssAnon ?? 0;
     this.windowPeak = Math.max(this.windowPeak, m.VmRSS);
     this.windowPeakAnon = Math.max(this.windowPeakAnon, m.RssAnon ?? 0);
   }
@@ -72,6 +74,11 @@ export class RssSampler {
   currentMb(): number {
     this.sample();
     return this.last;
+  }
+
+  currentAnonMb(): number {
+    this.sample();
+    return this.lastAnon;
   }
 
   stop(): void {
