@@ -27,7 +27,7 @@ export function applyDdlActivity(deps: ActivityDeps) {
       return { schema, done: ['every row written as deleted'] };
     }
     const ops = parseAlterTable(ddl.statement) ?? [];
-    const { columns } = await withSource(deps.source, config.source, (conn) => readSourceColumns(conn, config.source.database, schema.table));
+    const columns = await withSource(deps.source, config.source, (conn) => readSourceColumns(conn, config.source.database, schema.table));
     // Renamed away or dropped since (a later statement the pipe has not reached yet).
     if (columns.length === 0) return { needsResync: 'the table is gone at the source' };
     const plan = planSchemaChange(schema, ops, columns, { dropColumns: config.settings.schemaChanges.dropColumns });

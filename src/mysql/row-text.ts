@@ -1,7 +1,9 @@
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
 import { destinationNullable, type ReplicatedColumn, type TableSchema } from '../pipe/table-schema.js';
 import { comparedColumns } from '../pipe/validation.js';
+import type { SourceColumn } from '../pipe/type-mapping.js';
 import { quoteMysqlIdent } from './quote.js';
+import { readSourceColumns } from './schema-reader.js';
 
 /*
  * Each row's canonical text at the source, in SQL: one text per value that
@@ -47,13 +49,9 @@ interface LiveColumns {
 }
 
 async function liveColumns(conn: Connection, database: string, table: string): Promise<LiveColumns> {
-  const [rows] = await conn.query<RowDataPacket[]>(
-    `SELECT COLUMN_NAME AS name, CHARACTER_SET_NAME AS charset, IS_NULLABLE AS nullable
-       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
-    [database, table],
-  );
-  const names = (keep: (r: RowDataPacket) => boolean) => new Set(rows.filter(keep).map((r) => String(r.name)));
-  return { utf8mb4: names((r) => r.charset === 'utf8mb4'), notNull: names((r) => r.nullable === 'NO') };
+  const columns = await readSourceColumns(conn, database, table);
+  const names = (keep: (c: SourceColumn) => boolean) => new Set(columns.filter(keep).map((c) => c.name));
+  return { utf8mb4: names((c) => c.characterSet === 'utf8mb4'), notNull: names((c) => !c.nullable) };
 }
 
 /** A value as the destination holds it, as text: the README's type table, in SQL. */

@@ -16,32 +16,23 @@ interface ColumnRow extends RowDataPacket {
   columnKey: string;
   columnDefault: string | null;
   extra: string;
+  characterSet: string | null;
 }
 
-/** Reads a source table's columns and primary key (in key order). */
-export async function readSourceColumns(
-  conn: Connection,
-  database: string,
-  table: string,
-): Promise<{ columns: SourceColumn[]; primaryKey: string[] }> {
+/** Reads a source table's columns as they are now, in table order (none when the table is gone). */
+export async function readSourceColumns(conn: Connection, database: string, table: string): Promise<SourceColumn[]> {
   const [rows] = await conn.query<ColumnRow[]>(
     `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, COLUMN_TYPE AS columnType,
             IS_NULLABLE AS isNullable, NUMERIC_PRECISION AS numericPrecision,
             NUMERIC_SCALE AS numericScale, DATETIME_PRECISION AS datetimePrecision,
-            COLUMN_KEY AS columnKey, COLUMN_DEFAULT AS columnDefault, EXTRA AS extra
+            COLUMN_KEY AS columnKey, COLUMN_DEFAULT AS columnDefault, EXTRA AS extra,
+            CHARACTER_SET_NAME AS characterSet
        FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
       ORDER BY ORDINAL_POSITION`,
     [database, table],
   );
-  const [pk] = await conn.query<RowDataPacket[]>(
-    `SELECT COLUMN_NAME AS name FROM information_schema.KEY_COLUMN_USAGE
-      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY'
-      ORDER BY ORDINAL_POSITION`,
-    [database, table],
-  );
-  return {
-    columns: rows.map((r) => ({
+  return rows.map((r) => ({
       name: r.name,
       dataType: String(r.dataType).toLowerCase(),
       columnType: String(r.columnType).toLowerCase(),
@@ -50,11 +41,21 @@ export async function readSourceColumns(
       numericPrecision: r.numericPrecision === null ? null : Number(r.numericPrecision),
       numericScale: r.numericScale === null ? null : Number(r.numericScale),
       datetimePrecision: r.datetimePrecision === null ? null : Number(r.datetimePrecision),
-      defaultValue: r.columnDefault === null ? null : String(r.columnDefault),
-      extra: String(r.extra ?? ''),
-    })),
-    primaryKey: pk.map((r) => String(r.name)),
-  };
+    defaultValue: r.columnDefault === null ? null : String(r.columnDefault),
+    extra: String(r.extra ?? ''),
+    characterSet: r.characterSet === null ? null : String(r.characterSet),
+  }));
+}
+
+/** The source table's primary key columns, in key order. */
+async function readPrimaryKey(conn: Connection, database: string, table: string): Promise<string[]> {
+  const [pk] = await conn.query<RowDataPacket[]>(
+    `SELECT COLUMN_NAME AS name FROM information_schema.KEY_COLUMN_USAGE
+      WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY'
+      ORDER BY ORDINAL_POSITION`,
+    [database, table],
+  );
+  return pk.map((r) => String(r.name));
 }
 
 /**
@@ -66,11 +67,12 @@ export async function readTableSchema(
   database: string,
   cfg: TableConfig,
 ): Promise<TableSchema> {
-  const { columns, primaryKey } = await readSourceColumns(conn, database, cfg.name);
+  const columns = await readSourceColumns(conn, database, cfg.name);
   const where = `table "${cfg.name}"`;
   if (columns.length === 0) {
     throw new PipeValidationError(`${where} does not exist in source database "${database}"${await didYouMean(conn, database, cfg.name)}`);
   }
+  const primaryKey = await readPrimaryKey(conn, database, cfg.name);
   const problem = (await tableKindProblem(conn, database, cfg.name)) ?? (await cascadeProblem(conn, database, cfg));
   if (problem) throw new PipeValidationError(`${where} ${problem}`);
   const names = new Set(columns.map((c) => c.name));

@@ -17,6 +17,8 @@ export interface SourceColumn {
   defaultValue?: string | null;
   /** EXTRA: MySQL says DEFAULT_GENERATED for an expression default. */
   extra?: string;
+  /** CHARACTER_SET_NAME (null for a column without one: numbers, dates, bytes), when read. */
+  characterSet?: string | null;
 }
 
 export interface ClickHouseMapping {
