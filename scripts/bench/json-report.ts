@@ -102,7 +102,15 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
         swapSeconds: secs(main.onlineResync.phases.swapMs),
         cpuSeconds: main.onlineResync.cpu,
       },
-      cdcLag: main?.cdcLag && { ...main.cdcLag, changesPerSecond: Math.round(main.cdcLag.changesPerSecond), settings: CDC_SETTINGS },
+      cdcLag: main?.cdcLag && {
+        changesPerSecond: Math.round(main.cdcLag.changesPerSecond),
+        changes: main.cdcLag.changes,
+        markers: main.cdcLag.markers,
+        p50Seconds: main.cdcLag.p50Seconds,
+        maxSeconds: main.cdcLag.maxSeconds,
+        cpuSeconds: main.cdcLag.cpu,
+        settings: CDC_SETTINGS,
+      },
       consistency: main?.consistency,
       memory: m.memory && {
         peakRssBySize: m.memory.peakRssBySize,

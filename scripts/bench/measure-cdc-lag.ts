@@ -2,6 +2,7 @@ import { positionReached } from '../../src/pipe/version.js';
 import type { ChangeWriter, Committed } from './change-writer.js';
 import type { BenchContext, SectionWorker } from './context.js';
 import { count, perSecond } from './output.js';
+import { formatCpu, type CpuUse } from './process-cpu.js';
 
 export interface CdcLagResult {
   /** Achieved changes per second of the paced writer. */
@@ -10,6 +11,8 @@ export interface CdcLagResult {
   markers: number;
   p50Seconds: number;
   maxSeconds: number;
+  /** While the writer wrote and the pipe caught up. */
+  cpu: CpuUse;
 }
 
 const TICK_MS = 100;
@@ -66,6 +69,7 @@ export async function measureCdcLag(
     }
   })();
 
+  const cpu = ctx.cpu(sw.worker);
   const started = Date.now();
   const ticks = Math.round((durationS * 1000) / TICK_MS);
   let changes = 0;
@@ -88,6 +92,7 @@ export async function measureCdcLag(
   }
   const elapsed = writerEnd - started;
   await poller;
+  const cpuUse = cpu();
   if (pollError) throw pollError;
   const sorted = [...lags].sort((a, b) => a - b);
   const result: CdcLagResult = {
@@ -96,10 +101,11 @@ export async function measureCdcLag(
     markers: lags.length,
     p50Seconds: percentile(sorted, 0.5),
     maxSeconds: sorted[sorted.length - 1] ?? NaN,
+    cpu: cpuUse,
   };
   ctx.out.result(
     `CDC lag: writer ${perSecond(result.changesPerSecond)} (${count(changes)} changes); ${result.markers} markers: ` +
-      `p50 ${result.p50Seconds.toFixed(2)} s, max ${result.maxSeconds.toFixed(2)} s`,
+      `p50 ${result.p50Seconds.toFixed(2)} s, max ${result.maxSeconds.toFixed(2)} s; CPU ${formatCpu(cpuUse)}`,
   );
   return result;
 }
