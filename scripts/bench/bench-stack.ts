@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { dataDir } from '../stack/paths.js';
-import { freePort } from '../stack/processes.js';
+import { freePorts } from '../stack/processes.js';
 import { LOCAL_SOURCE_PASSWORD, SOURCE_USER, rootConnection, startMariadb } from '../stack/mariadb.js';
 import { startTemporalServer } from '../stack/temporal-server.js';
 import type { Cleanup } from './cleanup.js';
@@ -38,8 +38,7 @@ export async function startBenchStack(cleanup: Cleanup): Promise<BenchStack> {
   // Old worker logs go; the Temporal pid file stays, so a server left by a killed run is stopped.
   mkdirSync(logDir, { recursive: true });
   for (const f of readdirSync(logDir)) if (f.startsWith('worker-')) rmSync(join(logDir, f));
-  const mysqlPort = await freePort();
-  const temporalPort = await freePort();
+  const [mysqlPort, temporalPort] = (await freePorts(2)) as [number, number];
   const mariadb = await startMariadb({ dir: join(base, 'mariadb'), port: mysqlPort });
   cleanup.add(mariadb.name, () => mariadb.stop());
   const temporal = await startTemporalServer({ port: temporalPort, logDir, instance: 'bench' });

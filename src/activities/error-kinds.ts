@@ -35,9 +35,10 @@ export function errorKind(err: unknown): ErrorKind {
   if (err instanceof SourceDefinitionChangedError) return 'definition';
   if (TRANSIENT_CODES.has(code)) return 'transient';
   if (DEFINITION_MYSQL.has(code)) return 'definition';
-  const ch = /\bCode: (\d+)\. DB::Exception/.exec(message);
+  // The code in the message, or the client's own field (its message then leaves the code out).
+  const ch = /\bCode: (\d+)\. DB::Exception/.exec(message)?.[1] ?? (/^\d+$/.test(code) ? code : undefined);
   if (ch) {
-    const n = Number(ch[1]);
+    const n = Number(ch);
     if (TRANSIENT_CLICKHOUSE.has(n)) return 'transient';
     if (PERMANENT_CLICKHOUSE.has(n)) return 'permanent';
   }

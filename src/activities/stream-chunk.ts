@@ -8,6 +8,7 @@ import { encodeRow } from '../clickhouse/row-encoder.js';
 import { InsertBody } from '../clickhouse/insert-body.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
 import { dedupToken } from '../clickhouse/dedup-token.js';
+import { packetRows, type PacketRows } from './packet-rows.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
 import { crashPoint } from './crash-points.js';
@@ -20,10 +21,13 @@ const PAGE_CHARS = 32 * 1024 * 1024;
  * An insert holds several pages: up to this many rows, or BLOCK_CHARS. The
  * engine spends far less per row on large inserts into a ReplacingMergeTree
  * (parsing, part creation, merges) than on many small ones; pages stay small
- * so that each query is a short index range scan.
+ * so that each query is a short index range scan. Measured on the bench
+ * table (2,000,000 rows): 25,000 rows a block loaded in 11.0–11.7 s against
+ * 13.7–16.0 for 10,000, with 190–235 MB of the worker's memory against
+ * 175–220; 50,000 took 12.1 s and 252 MB.
  */
-const BLOCK_ROWS = 10_000;
-const BLOCK_CHARS = 4 * 1024 * 1024;
+const BLOCK_ROWS = 25_000;
+const BLOCK_CHARS = 8 * 1024 * 1024;
 
 /** Rows per page that keep a page of `rowChars`-sized rows near PAGE_CHARS. */
 const rowsFitting = (rowChars: number, max: number) => Math.max(1, Math.min(max, Math.floor(PAGE_CHARS / Math.max(1, rowChars))));
@@ -69,17 +73,24 @@ export async function streamChunk(deps: ActivityDeps, input: LoadChunkInput, res
         // Escaped bytes take up to 4 characters each.
         cursor.pageRows = rowsFitting((await averageRowBytes(conn, input.source.database, schema.table)) * 2, cursor.pageRows);
       }
-      for await (const page of chunkPages(conn, input.source.database, schema, chunk, cursor)) {
+      // A page's rows go into the block as they arrive (sent only once checked below).
+      const into: { rows: PacketRows | null; charsBefore: number } = { rows: null, charsBefore: 0 };
+      const decoder = () => {
+        into.charsBefore = block.chars;
+        into.rows = packetRows(schema, input.version, block);
+        return into.rows.decoder;
+      };
+      for await (const page of chunkPages(conn, input.source.database, schema, chunk, cursor, decoder)) {
         // Rows read after an ALTER TABLE may not fit the old columns: checked before they are written.
         await assertDefinitionUnchanged(conn, input.source.database, schema);
-        const before = block.chars;
+        into.rows?.check();
         for (const r of page.rows) block.add(encodeRow(schema, r, input.version, false));
-        const chars = block.chars - before;
+        const chars = block.chars - into.charsBefore;
         cursor.after = page.lastKey;
-        readHere += page.rows.length;
+        readHere += page.count;
         // Wider rows than expected: smaller pages from here on (never larger,
         // so memory stays bounded).
-        cursor.pageRows = rowsFitting(chars / page.rows.length, cursor.pageRows);
+        cursor.pageRows = rowsFitting(chars / page.count, cursor.pageRows);
         if (block.rows >= BLOCK_ROWS || block.chars >= BLOCK_CHARS || rate) await write();
         ctx.cancellationSignal.throwIfAborted();
         // (Also after a chunk's last page: a chunk of one short page would otherwise not be paced at all.)

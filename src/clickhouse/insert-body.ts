@@ -51,6 +51,35 @@ export class InsertBody {
     this.rows++;
   }
 
+  /**
+   * Room for a row of at most `maxBytes` bytes (newline included) written
+   * straight into bytes: the slab to write into, from `offset` on. The row
+   * counts once `commitRow` is called.
+   */
+  room(maxBytes: number): Buffer {
+    if (this.at + maxBytes > this.slab.length) {
+      if (this.at > 0) this.slabs.push(this.slab.subarray(0, this.at));
+      this.slab = Buffer.allocUnsafe(Math.max(maxBytes, Math.min(LARGEST_SLAB, Math.max(FIRST_SLAB, this.slab.length * 2))));
+      this.at = 0;
+    }
+    return this.slab;
+  }
+
+  /** Where the next row's bytes go in `room`'s slab. */
+  get offset(): number {
+    return this.at;
+  }
+
+  /** Ends a row written into `room`'s slab up to `end` (its newline included; its bytes count as its characters). */
+  commitRow(end: number): void {
+    const bytes = end - this.at;
+    if (this.partChars > 0 && this.partChars + bytes > this.maxChars) this.endPart();
+    this.at += bytes;
+    this.partChars += bytes;
+    this.chars += bytes;
+    this.rows++;
+  }
+
   /** The insert bodies, in order; none when no row was added. */
   bodies(): Buffer[] {
     this.endPart();

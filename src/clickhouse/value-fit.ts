@@ -106,12 +106,23 @@ export function refuseNull(schema: TableSchema, col: ReplicatedColumn): never {
   return refuse(schema, col, 'NULL', `is NULL, but the ClickHouse column ${col.clickhouseType} is not Nullable (the source column allows NULL now?)`);
 }
 
+/** The range of an integer column's ClickHouse type, or null when it has none to check. */
+export function intRange(col: ReplicatedColumn): [bigint, bigint] | null {
+  return (col.kind === 'int' || col.kind === 'year') && INT_RANGES[col.clickhouseType] ? INT_RANGES[col.clickhouseType]! : null;
+}
+
+/** A DECIMAL column's ClickHouse precision and scale, or null when it has none to check. */
+export function decimalDigits(col: ReplicatedColumn): { precision: number; scale: number } | null {
+  const dec = /^Decimal\((\d+), (\d+)\)$/.exec(col.clickhouseType);
+  return col.kind === 'decimal' && dec ? { precision: Number(dec[1]), scale: Number(dec[2]) } : null;
+}
+
 /** The check a column's values must pass before they are written, or null when every value fits. */
 export function fitCheck(schema: TableSchema, col: ReplicatedColumn): ((value: unknown) => void) | null {
-  const range = INT_RANGES[col.clickhouseType];
-  if ((col.kind === 'int' || col.kind === 'year') && range) return intCheck(schema, col, range);
-  const dec = /^Decimal\((\d+), (\d+)\)$/.exec(col.clickhouseType);
-  if (col.kind === 'decimal' && dec) return decimalCheck(schema, col, Number(dec[1]), Number(dec[2]));
+  const range = intRange(col);
+  if (range) return intCheck(schema, col, range);
+  const dec = decimalDigits(col);
+  if (dec) return decimalCheck(schema, col, dec.precision, dec.scale);
   if ((col.kind === 'date' || col.kind === 'datetime') && schema.key.includes(col.name)) return keyDateCheck(schema, col);
   return null;
 }

@@ -4,10 +4,13 @@ import type { KeyTuple, ReplicatedColumn, TableSchema } from '../pipe/table-sche
 import { toKeyValue } from '../pipe/key-range.js';
 import { qualifiedMysqlTable, quoteMysqlIdent } from './quote.js';
 import { rangeWhere } from './key-range.js';
+import { queryRowPackets, type RowPacketDecoder } from './row-packets.js';
 
 export interface Page {
-  /** Each row's values in the schema's column order (arrays: cheaper to parse than objects). */
+  /** Each row's values in the schema's column order (arrays: cheaper to parse than objects); empty when a decoder took them. */
   rows: unknown[][];
+  /** Rows read. */
+  count: number;
   /** The key of the page's last row: where the next page starts. */
   lastKey: KeyTuple | null;
 }
@@ -40,7 +43,8 @@ export function keyOrder(table: string, key: string[]): string {
 /**
  * Reads the next page of a chunk by keyset pagination: rows with
  * after < key <= upper, in key order. Each page is one index range scan, so a
- * resumed chunk starts at its last written key, not at its beginning.
+ * resumed chunk starts at its last written key, not at its beginning. A
+ * `decoder` may take the rows as their packets arrive (see row-packets.ts).
  */
 export async function readPage(
   conn: Connection,
@@ -49,25 +53,32 @@ export async function readPage(
   after: KeyTuple | null,
   upper: KeyTuple | null,
   limit: number,
+  decoder?: RowPacketDecoder,
 ): Promise<Page> {
   const where = rangeWhere(schema.key, after, upper);
   const cols = schema.columns.map(selectColumn).join(', ');
   const table = qualifiedMysqlTable(database, schema.table);
-  const [result] = await conn.query<RowDataPacket[]>({
-    sql: `SELECT ${cols} FROM ${table} WHERE ${where.sql} ORDER BY ${keyOrder(table, schema.key)} LIMIT ${Number(limit)}`,
-    values: where.params,
-    rowsAsArray: true,
-  });
-  const rows = result as unknown as unknown[][];
-  const last = rows[rows.length - 1];
+  const sql = `SELECT ${cols} FROM ${table} WHERE ${where.sql} ORDER BY ${keyOrder(table, schema.key)} LIMIT ${Number(limit)}`;
   const keyIndexes = schema.key.map((k) => schema.columns.findIndex((c) => c.name === k));
-  return { rows, lastKey: last ? keyIndexes.map((i) => toKeyValue(last[i])) : null };
+  if (decoder) {
+    const result = await queryRowPackets(conn, sql, where.params, decoder, keyIndexes);
+    if (!result.rows) return { rows: [], count: result.decoded, lastKey: result.lastValues?.map(toKeyValue) ?? null };
+    return pageOf(result.rows, keyIndexes);
+  }
+  const [result] = await conn.query<RowDataPacket[]>({ sql, values: where.params, rowsAsArray: true });
+  return pageOf(result as unknown as unknown[][], keyIndexes);
+}
+
+function pageOf(rows: unknown[][], keyIndexes: number[]): Page {
+  const last = rows[rows.length - 1];
+  return { rows, count: rows.length, lastKey: last ? keyIndexes.map((i) => toKeyValue(last[i])) : null };
 }
 
 /**
  * A chunk's pages from `cursor.after` on, each asking for `cursor.pageRows`
- * rows. The consumer moves `cursor.after` to a page's last key once it has
- * written the page (and may change `pageRows`); the next page starts there.
+ * rows (and read by a decoder from `decoder`, if given). The consumer moves
+ * `cursor.after` to a page's last key once it has written the page (and may
+ * change `pageRows`); the next page starts there.
  */
 export async function* chunkPages(
   conn: Connection,
@@ -75,14 +86,15 @@ export async function* chunkPages(
   schema: TableSchema,
   chunk: Chunk,
   cursor: ChunkCursor,
+  decoder?: () => RowPacketDecoder,
 ): AsyncGenerator<Page> {
   for (;;) {
     const asked = cursor.pageRows;
-    const page = await readPage(conn, database, schema, cursor.after, chunk.upper, asked);
-    if (page.rows.length === 0) return;
+    const page = await readPage(conn, database, schema, cursor.after, chunk.upper, asked, decoder?.());
+    if (page.count === 0) return;
     yield page;
     // A short page is the chunk's last.
-    if (page.rows.length < asked) return;
+    if (page.count < asked) return;
   }
 }
 
