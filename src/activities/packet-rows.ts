@@ -4,10 +4,10 @@ import { encodeRow } from '../clickhouse/row-encoder.js';
 import type { InsertBody } from '../clickhouse/insert-body.js';
 import { MAX_BYTES_PER_BYTE, fieldWriter, nullField, type FieldWriter } from '../clickhouse/tsv-field-writers.js';
 
-/** A page's rows written into an insert body as their packets arrive; `failure` is the first row that could not be written. */
+/** A page's rows written into an insert body as their packets arrive. */
 export interface PacketRows {
   decoder: RowPacketDecoder;
-  /** Throws the first row's refusal (the rows after it were not written). */
+  /** Throws the refusal of the first row that could not be written (the rows after it were not written either). */
   check(): void;
 }
 

@@ -13,7 +13,7 @@ import { decimalDigits, intRange } from './value-fit.js';
  * with encodeRow, which refuses or converts it exactly as for every row.
  */
 
-/** What a source field's bytes hold. */
+/** What a source field's bytes hold (as src/mysql/row-packets.ts names them: the two layers do not import each other). */
 export type SourceText = 'integer' | 'decimal' | 'date' | 'time' | 'text' | 'bytes';
 
 /** Writes `src[s, e)` as a TabSeparated field into `out` at `at`; returns the new end, or -1. */

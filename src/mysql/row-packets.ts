@@ -31,13 +31,13 @@ export interface ResultField {
 export type RowPacketDecoder = (fields: ResultField[], mysql2Parser: RowParser) => RowParser | null;
 
 /** The protocol's column types this reads (MYSQL_TYPE_*). */
-export const ColumnType = {
+const ColumnType = {
   DECIMAL: 0, TINY: 1, SHORT: 2, LONG: 3, FLOAT: 4, DOUBLE: 5, NULL: 6, TIMESTAMP: 7, LONGLONG: 8, INT24: 9,
   DATE: 10, TIME: 11, DATETIME: 12, YEAR: 13, NEWDATE: 14, BIT: 16, VECTOR: 242, JSON: 245, NEWDECIMAL: 246, GEOMETRY: 255,
 } as const;
 
 /** The character set of binary strings: mysql2 gives their values as Buffers. */
-export const BINARY_CHARSET = 63;
+const BINARY_CHARSET = 63;
 
 /** Where a length-coded field starts and ends; `len` is -1 for NULL. */
 export interface FieldSpan {
