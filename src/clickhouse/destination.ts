@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,24 +68,47 @@ const settingsSql = (settings: Record<string, string>) =>
  * reads the same bytes from a file (`file()`, typed as the table's
  * columns), and 5.5 in inserts of 100,000 (measured in the engine alone).
  * One directory per destination, made at its first insert and removed on
- * close; each file is removed once inserted.
+ * close or when the process exits; each file is removed once inserted. The
+ * directories of processes that are gone (killed) are removed then too.
  */
 function insertSpool(): { path(): string; close(): void } {
   let dir: string | null = null;
   let files = 0;
+  const close = () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
   return {
     path() {
       if (!dir) {
-        dir = mkdtempSync(join(tmpdir(), 'pipes-inserts-'));
+        removeDeadSpools();
+        dir = mkdtempSync(join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-`));
+        process.once('exit', close);
         // file() reads these characters in a path as a glob.
         if (/[*?{}[\]]/.test(dir)) throw new Error(`the temporary directory ${dir} holds a character ClickHouse's file() reads as a glob: set TMPDIR`);
       }
       return join(dir, `${++files}.tsv`);
     },
-    close() {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    },
+    close,
   };
+}
+
+const SPOOL_PREFIX = 'pipes-inserts-';
+
+function removeDeadSpools(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^pipes-inserts-(\d+)-/.exec(name)?.[1]);
+    if (pid && !processAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, someone else's.
+    return (err as { code?: string }).code === 'EPERM';
+  }
 }
 
 export function createDestination(options: DestinationOptions): Destination {
