@@ -75,7 +75,10 @@ function insertSpool(): { path(): string; close(): void } {
   let dir: string | null = null;
   let files = 0;
   const close = () => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (!dir) return;
+    rmSync(dir, { recursive: true, force: true });
+    process.off('exit', close);
+    dir = null;
   };
   return {
     path() {
@@ -96,7 +99,7 @@ const SPOOL_PREFIX = 'pipes-inserts-';
 
 function removeDeadSpools(): void {
   for (const name of readdirSync(tmpdir())) {
-    const pid = Number(/^pipes-inserts-(\d+)-/.exec(name)?.[1]);
+    const pid = name.startsWith(SPOOL_PREFIX) ? Number.parseInt(name.slice(SPOOL_PREFIX.length), 10) : 0;
     if (pid && !processAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }

@@ -36,14 +36,7 @@ export class InsertBody {
   add(row: EncodedRow): void {
     if (this.partChars > 0 && this.partChars + row.length > this.maxChars) this.endPart();
     // A character is at most 3 bytes: count exactly only when that might not fit.
-    if (this.at + row.length * 3 + 1 > this.slab.length) {
-      const bytes = Buffer.byteLength(row) + 1;
-      if (this.at + bytes > this.slab.length) {
-        if (this.at > 0) this.slabs.push(this.slab.subarray(0, this.at));
-        this.slab = Buffer.allocUnsafe(Math.max(bytes, Math.min(LARGEST_SLAB, Math.max(FIRST_SLAB, this.slab.length * 2))));
-        this.at = 0;
-      }
-    }
+    if (this.at + row.length * 3 + 1 > this.slab.length) this.room(Buffer.byteLength(row) + 1);
     this.at += this.slab.write(row, this.at, 'utf8');
     this.slab[this.at++] = 0x0a;
     this.partChars += row.length + 1;

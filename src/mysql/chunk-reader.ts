@@ -60,18 +60,8 @@ export async function readPage(
   const table = qualifiedMysqlTable(database, schema.table);
   const sql = `SELECT ${cols} FROM ${table} WHERE ${where.sql} ORDER BY ${keyOrder(table, schema.key)} LIMIT ${Number(limit)}`;
   const keyIndexes = schema.key.map((k) => schema.columns.findIndex((c) => c.name === k));
-  if (decoder) {
-    const result = await queryRowPackets(conn, sql, where.params, decoder, keyIndexes);
-    if (!result.rows) return { rows: [], count: result.decoded, lastKey: result.lastValues?.map(toKeyValue) ?? null };
-    return pageOf(result.rows, keyIndexes);
-  }
-  const [result] = await conn.query<RowDataPacket[]>({ sql, values: where.params, rowsAsArray: true });
-  return pageOf(result as unknown as unknown[][], keyIndexes);
-}
-
-function pageOf(rows: unknown[][], keyIndexes: number[]): Page {
-  const last = rows[rows.length - 1];
-  return { rows, count: rows.length, lastKey: last ? keyIndexes.map((i) => toKeyValue(last[i])) : null };
+  const { rows, count, lastValues } = await queryRowPackets(conn, sql, where.params, keyIndexes, decoder);
+  return { rows, count, lastKey: lastValues?.map(toKeyValue) ?? null };
 }
 
 /**

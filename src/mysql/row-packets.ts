@@ -120,12 +120,10 @@ export function valueAt(buf: Buffer, at: number, fields: ResultField[], index: n
   }
 }
 
-/** A result read with a row packet decoder: mysql2's rows when it declined them, else how many it took and the last one's values. */
-export interface DecodedResult {
-  /** mysql2's rows (arrays), or null when the decoder took them. */
-  rows: unknown[][] | null;
-  decoded: number;
-  /** The last decoded row's values of these columns. */
+/** A result's rows (mysql2's arrays; none when a decoder took them), how many there were, and the last one's values of some columns. */
+export interface PacketResult {
+  rows: unknown[][];
+  count: number;
   lastValues: unknown[] | null;
 }
 
@@ -136,21 +134,22 @@ interface LastRow {
 }
 
 /**
- * Runs a query whose rows `decoder` may take. The last row it took is
- * remembered as its packet's bytes (mysql2 reuses its packet object, not
- * the bytes), and `valueColumns` of it are read back at the end.
+ * Runs a query whose rows `decoder` may take (mysql2 parses them when there
+ * is none, or it declines). The last row it took is remembered as its
+ * packet's bytes (mysql2 reuses its packet object, not the bytes), and
+ * `valueColumns` of it are read back at the end.
  */
 export async function queryRowPackets(
   conn: Connection,
   sql: string,
   values: unknown[],
-  decoder: RowPacketDecoder,
   valueColumns: number[],
-): Promise<DecodedResult> {
+  decoder?: RowPacketDecoder,
+): Promise<PacketResult> {
   let decoded = 0;
   let last: LastRow | null = null;
   const rowPacketParser = (fields: ResultField[], parser: RowParser): RowParser | null => {
-    if (!valueColumns.every((i) => fields[i] && sourceText(fields[i]))) return null;
+    if (!decoder || !valueColumns.every((i) => fields[i] && sourceText(fields[i]))) return null;
     const ours = decoder(fields, parser);
     if (!ours) return null;
     const state: LastRow = { buf: Buffer.alloc(0), at: 0, fields };
@@ -167,10 +166,10 @@ export async function queryRowPackets(
   const options: QueryOptions & { rowPacketParser: typeof rowPacketParser } = { sql, values, rowsAsArray: true, rowPacketParser };
   const [result] = await conn.query<RowDataPacket[]>(options);
   const taken = last as LastRow | null;
-  if (!taken) return { rows: result as unknown as unknown[][], decoded: 0, lastValues: null };
-  return {
-    rows: null,
-    decoded,
-    lastValues: decoded > 0 ? valueColumns.map((i) => valueAt(taken.buf, taken.at, taken.fields, i)) : null,
-  };
+  if (taken) {
+    return { rows: [], count: decoded, lastValues: decoded > 0 ? valueColumns.map((i) => valueAt(taken.buf, taken.at, taken.fields, i)) : null };
+  }
+  const rows = result as unknown as unknown[][];
+  const lastRow = rows[rows.length - 1];
+  return { rows, count: rows.length, lastValues: lastRow ? valueColumns.map((i) => lastRow[i]) : null };
 }
