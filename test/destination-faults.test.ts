@@ -53,6 +53,7 @@ describe('ClickHouse failing for a while', () => {
         // A connection lost after the server took the rows: the retry must not double them.
         check();
       },
+      largeBody: () => real.largeBody(),
       close: () => real.close(),
     };
   }

@@ -6,6 +6,7 @@ import { positionReached } from '../pipe/version.js';
 import { BinlogStream, type TableDdl } from '../mysql/binlog-stream.js';
 import { ChangeBatch } from '../cdc/change-batch.js';
 import { StreamPool } from '../cdc/stream-pool.js';
+import { cdcActivity } from '../cdc/cdc-activity.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
 import { InsertBody } from '../clickhouse/insert-body.js';
 import { dedupToken } from '../clickhouse/dedup-token.js';
@@ -136,6 +137,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
       (positionReached(committed, target) || (stream.pending === 0 && Date.now() - stream.lastEventAt >= DRAIN_IDLE_MS));
     if (!reused) stream.start();
     const stopKeepAlive = keepAlive(ctx, () => ({ committed }));
+    cdcActivity.begin();
     try {
       for (;;) {
         ctx.cancellationSignal.throwIfAborted();
@@ -172,6 +174,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
         if (full) await flush();
       }
     } finally {
+      cdcActivity.end();
       stopKeepAlive();
       if (!kept) await stream.stop();
     }

@@ -112,6 +112,8 @@ export interface ChunkProgress {
   rows: number;
   /** Rows per page; a resumed chunk reads the same pages, so their tokens match. */
   pageRows?: number;
+  /** Rows per block, kept for the same reason (absent: 25,000, as before it was kept). */
+  blockRows?: number;
 }
 
 /**

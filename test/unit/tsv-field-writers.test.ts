@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import { fieldWriter, MAX_BYTES_PER_BYTE, type SourceText } from '../../src/clickhouse/tsv-field-writers.js';
 import { encodeValue } from '../../src/clickhouse/row-encoder.js';
 import { fitCheck } from '../../src/clickhouse/value-fit.js';
@@ -85,6 +86,25 @@ test('text is escaped as textField escapes it; invalid UTF-8 goes the general wa
   assert.equal(written(s, 'text', Buffer.from(text)), encodeValue(s, text));
   assert.equal(written(s, 'text', Buffer.from('')), '');
   assert.equal(written(s, 'bytes', Buffer.from([0x61, 0xc3, 0x28])), null);
+});
+
+test('text: every valid UTF-8 sequence is copied and every invalid one goes the general way', () => {
+  const s = col('string', 'String');
+  // Lead bytes with each edge of their second byte's range, surrogates, overlongs, cut sequences, stray continuations.
+  const pieces = [
+    [0x41], [0x09], [0x5c], [0x00], [0x7f], [0x80], [0xbf], [0xc0, 0x80], [0xc1, 0xbf], [0xc2, 0x80], [0xdf, 0xbf], [0xc3],
+    [0xe0, 0x9f, 0x80], [0xe0, 0xa0, 0x80], [0xe1, 0x80, 0x80], [0xec, 0xbf, 0xbf], [0xed, 0x9f, 0xbf], [0xed, 0xa0, 0x80],
+    [0xee, 0x80, 0x80], [0xef, 0xbf, 0xbf], [0xe2, 0x80], [0xe2, 0x28, 0xa1], [0xf0, 0x8f, 0xbf, 0xbf], [0xf0, 0x90, 0x80, 0x80],
+    [0xf3, 0xbf, 0xbf, 0xbf], [0xf4, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xf8], [0xff],
+    [0xf1, 0x80, 0x80],
+  ];
+  let seed = 7;
+  const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  for (let round = 0; round < 3000; round++) {
+    const bytes = Buffer.from(Array.from({ length: 1 + next(4) }, () => pieces[next(pieces.length)]!).flat());
+    const want = isUtf8(bytes) ? encodeValue(s, bytes.toString('utf8')) : null;
+    assert.equal(written(s, 'text', bytes), want, bytes.toString('hex'));
+  }
 });
 
 test('bytes are written as bytesField writes them', () => {
