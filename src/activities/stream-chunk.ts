@@ -98,8 +98,14 @@ export async function streamChunk(deps: ActivityDeps, input: LoadChunkInput, res
         return into.rows.decoder;
       };
       for await (const page of chunkPages(conn, input.source.database, schema, chunk, cursor, decoder)) {
-        into.rows?.check();
-        for (const r of page.rows) block.add(encodeRow(schema, r, input.version, false));
+        try {
+          into.rows?.check();
+          for (const r of page.rows) block.add(encodeRow(schema, r, input.version, false));
+        } catch (err) {
+          // A value its column cannot hold may be a row of a changed definition: that is the error then.
+          await assertDefinitionUnchanged(conn, input.source.database, schema);
+          throw err;
+        }
         const chars = block.chars - into.charsBefore;
         cursor.after = page.lastKey;
         readHere += page.count;
