@@ -1,5 +1,6 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -99,6 +100,8 @@ export function createDestination(options: DestinationOptions): Destination {
     });
   } else {
     kind = 'embedded';
+    // Checked once: the spool's own directory names add only letters and digits.
+    if (GLOB.test(tmpdir())) throw new Error(`the temporary directory ${tmpdir()} holds a character ClickHouse's file() reads as a glob: set TMPDIR`);
     // chdb is CommonJS; its connection plugs into the same client.
     const require = createRequire(import.meta.url);
     const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
@@ -126,15 +129,19 @@ export function createDestination(options: DestinationOptions): Destination {
         // would otherwise keep it for the whole session.
         const settings = { ...INSERT_SETTINGS, insert_deduplication_token: part === 0 ? dedupToken : `${dedupToken}:${part}` };
         if (kind === 'embedded') {
-          // (A spilled part is its file already.)
-          const path = typeof body === 'string' ? body : spool.file();
-          if (GLOB.test(path)) throw new Error(`the temporary directory holds a character ClickHouse's file() reads as a glob (${path}): set TMPDIR`);
-          if (typeof body !== 'string') await writeFile(path, body);
-          try {
-            const read = { ...settings, ...FILE_INSERT_SETTINGS };
-            await client.command({ query: `${head}SETTINGS ${settingsSql(read)} SELECT * FROM file(${quoteChString(path)}, 'TabSeparated')` });
-          } finally {
-            if (typeof body !== 'string') await rm(path, { force: true });
+          const fromFile = (path: string) =>
+            client.command({ query: `${head}SETTINGS ${settingsSql({ ...settings, ...FILE_INSERT_SETTINGS })} SELECT * FROM file(${quoteChString(path)}, 'TabSeparated')` });
+          // A spilled part is its file already; one in memory is written to one.
+          if (typeof body === 'string') {
+            await fromFile(body);
+          } else {
+            const path = spool.file();
+            await writeFile(path, body);
+            try {
+              await fromFile(path);
+            } finally {
+              await rm(path, { force: true });
+            }
           }
         } else {
           const sql = `${head}SETTINGS ${settingsSql(settings)} FORMAT TSV`;
