@@ -3,12 +3,12 @@ import type { CdcTarget, PullChangesInput, PullChangesResult } from '../contract
 import type { BinlogPosition } from '../pipe/status.js';
 import { binlogServerId } from '../pipe/config.js';
 import { positionReached } from '../pipe/version.js';
-import { BinlogStream, type TableDdl } from '../mysql/binlog-stream.js';
+import type { TableDdl } from '../mysql/binlog-reader.js';
+import { ChangeStream } from '../cdc/change-stream.js';
 import { ChangeBatch } from '../cdc/change-batch.js';
 import { StreamPool } from '../cdc/stream-pool.js';
 import { cdcActivity } from '../cdc/cdc-activity.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
-import { InsertBody } from '../clickhouse/insert-body.js';
 import { dedupToken } from '../clickhouse/dedup-token.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
@@ -72,7 +72,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
     const reused = streams.take(streamKey(input, targets, input.from));
     const stream =
       reused ??
-      new BinlogStream({
+      new ChangeStream({
         connection: deps.source.connectionOptions(input.source),
         serverId: binlogServerId(input.pipe, input.source.serverId),
         database: input.source.database,
@@ -115,9 +115,8 @@ export function pullChangesActivity(deps: ActivityDeps) {
     };
     const flush = async () => {
       if (lastFile !== rangeEnd.file || lastEnd !== rangeEnd.pos) rangeEnd = { file: lastFile, pos: lastEnd };
-      for (const [table, rows] of batch.drain()) {
+      for (const [table, body] of batch.drain()) {
         const token = dedupToken.cdc(input.pipe, table, rangeStart, rangeEnd);
-        const body = InsertBody.of(rows);
         await deps.destination.insert(input.destinationDatabase, table, insertColumns(schemas.get(table)!), body, token);
         pipeMetrics.bytesWritten.inc({ pipe: input.pipe, table }, body.chars);
         // A batch written to a resync's shadow too, not yet committed.

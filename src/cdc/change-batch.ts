@@ -1,9 +1,10 @@
 import type { CdcTarget } from '../contract/activity-io.js';
-import type { RowChange } from '../mysql/binlog-stream.js';
 import type { CdcStats } from '../pipe/status.js';
-import { encodeRow, type EncodedRow } from '../clickhouse/row-encoder.js';
-import { toKeyValue } from '../pipe/key-range.js';
+import type { InsertBody } from '../clickhouse/insert-body.js';
+import { PipeValidationError } from '../pipe/errors.js';
 import { versionAt } from '../pipe/version.js';
+import type { EncodedChange, SortKey } from './change-encoder.js';
+import { RowLog } from './row-log.js';
 
 /**
  * Binlog changes gathered for one write, keeping only the last change per
@@ -13,20 +14,18 @@ import { versionAt } from '../pipe/version.js';
  * another sorting key deletes the old one.
  */
 export class ChangeBatch {
-  /** Rows per destination table, by sorting key. */
-  private readonly rows = new Map<string, Map<string, EncodedRow>>();
-  private readonly targets = new Map<string, CdcTarget[]>();
+  /** Rows per destination table, and where each key's last row is. */
+  private readonly rows = new Map<string, { log: RowLog; keys: Map<SortKey, number> }>();
   private readonly stopped = new Set<string>();
   /** Changes per source table. */
   readonly counts: Record<string, CdcStats> = {};
   /** Changes added since the last drain. */
   size = 0;
-  /** Characters of the rows held (what a drain would write). */
+  /** Bytes of the rows held, superseded ones included (what the batch's memory holds). */
   chars = 0;
 
-  constructor(targets: CdcTarget[]) {
-    for (const t of targets) this.targets.set(t.source, [...(this.targets.get(t.source) ?? []), t]);
-  }
+  /** The same targets, in the same order, as the encoder's. */
+  constructor(private readonly targets: CdcTarget[]) {}
 
   /** A target that takes no more changes (its rows so far stay). */
   stop(table: string): void {
@@ -37,62 +36,36 @@ export class ChangeBatch {
   private file = '';
   private fileBase = 0;
 
-  add(change: RowChange): void {
+  add(change: EncodedChange): void {
     if (change.file !== this.file) {
       this.file = change.file;
       this.fileBase = versionAt(change.file, 0);
     }
     const version = this.fileBase + change.end;
-    const all = this.targets.get(change.table);
-    if (!all) return;
-    // (Nearly always one target: the live table; a shadow only while a resync loads it.)
-    const targets =
-      all.length === 1 && !all[0]!.shadowFrom && this.stopped.size === 0
-        ? all
-        : all.filter((t) => !this.stopped.has(t.table) && (!t.shadowFrom || version > versionAt(t.shadowFrom.file, t.shadowFrom.pos)));
-    if (targets.length === 0) return;
+    let taken = false;
+    for (const row of change.rows) {
+      const target = this.targets[row.target]!;
+      if (this.stopped.has(target.table) || (target.shadowFrom && version <= versionAt(target.shadowFrom.file, target.shadowFrom.pos))) continue;
+      if (row.error) throw row.error.name === 'PipeValidationError' ? new PipeValidationError(row.error.message) : new Error(row.error.message);
+      let table = this.rows.get(target.table);
+      if (!table) this.rows.set(target.table, (table = { log: new RowLog(), keys: new Map() }));
+      if (row.moved !== null) table.keys.set(row.moved, table.log.add(change.bytes, row.movedStart, row.movedEnd));
+      table.keys.set(row.key, table.log.add(change.bytes, row.start, row.end));
+      this.chars += row.end - row.start + row.movedEnd - row.movedStart;
+      taken = true;
+    }
+    if (!taken) return;
     const counts = (this.counts[change.table] ??= { inserted: 0, updated: 0, deleted: 0 });
     if (change.op === 'insert') counts.inserted++;
     else if (change.op === 'delete') counts.deleted++;
     else counts.updated++;
-    for (const target of targets) this.write(target, change, version);
     this.size++;
   }
 
-  private write(target: CdcTarget, change: RowChange, version: number): void {
-    const { schema } = target;
-    const table = this.rows.get(target.table) ?? new Map<string, EncodedRow>();
-    this.rows.set(target.table, table);
-    // One sorting column (the usual case): its value's text is the key, without building an array.
-    const [only] = schema.orderBy;
-    const sortKey =
-      schema.orderBy.length === 1 && only !== undefined
-        ? (row: Record<string, unknown>) => {
-            const v = row[only];
-            // (One column holds one kind of value: a number's text cannot meet a Buffer's JSON.)
-            return typeof v === 'number' || typeof v === 'string' ? String(v) : v === null || v === undefined ? '\u0000' : JSON.stringify(toKeyValue(v));
-          }
-        : (row: Record<string, unknown>) => JSON.stringify(schema.orderBy.map((c) => toKeyValue(row[c])));
-    const put = (key: string, row: EncodedRow) => {
-      this.chars += row.length - (table.get(key)?.length ?? 0);
-      table.set(key, row);
-    };
-    if (change.op === 'insert' && change.after) {
-      put(sortKey(change.after), encodeRow(schema, change.after, version, false));
-    } else if (change.op === 'delete' && change.before) {
-      put(sortKey(change.before), encodeRow(schema, change.before, version, true));
-    } else if (change.op === 'update' && change.before && change.after) {
-      const from = sortKey(change.before);
-      const to = sortKey(change.after);
-      if (from !== to) put(from, encodeRow(schema, change.before, version, true));
-      put(to, encodeRow(schema, change.after, version, false));
-    }
-  }
-
-  /** Takes the gathered rows per destination table, leaving the batch empty (counts stay). */
-  drain(): Map<string, EncodedRow[]> {
-    const out = new Map<string, EncodedRow[]>();
-    for (const [table, rows] of this.rows) if (rows.size > 0) out.set(table, [...rows.values()]);
+  /** Takes the gathered rows per destination table, each key's last, leaving the batch empty (counts stay). */
+  drain(): Map<string, InsertBody> {
+    const out = new Map<string, InsertBody>();
+    for (const [table, { log, keys }] of this.rows) if (keys.size > 0) out.set(table, log.body(keys.values()));
     this.rows.clear();
     this.size = 0;
     this.chars = 0;

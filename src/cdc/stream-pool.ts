@@ -1,4 +1,4 @@
-import type { BinlogStream } from '../mysql/binlog-stream.js';
+import type { ChangeStream } from './change-stream.js';
 
 /**
  * Binlog streams left open after a CDC batch, by the position they stand
@@ -7,12 +7,12 @@ import type { BinlogStream } from '../mysql/binlog-stream.js';
  * ahead. A stream not taken within IDLE_MS is closed.
  */
 export class StreamPool {
-  private readonly idle = new Map<string, { stream: BinlogStream; timer: NodeJS.Timeout }>();
+  private readonly idle = new Map<string, { stream: ChangeStream; timer: NodeJS.Timeout }>();
 
   constructor(private readonly idleMs = 10_000) {}
 
   /** A healthy stream left at `key`, or null. */
-  take(key: string): BinlogStream | null {
+  take(key: string): ChangeStream | null {
     const entry = this.idle.get(key);
     if (!entry) return null;
     this.idle.delete(key);
@@ -22,7 +22,7 @@ export class StreamPool {
     return null;
   }
 
-  keep(key: string, stream: BinlogStream): void {
+  keep(key: string, stream: ChangeStream): void {
     const timer = setTimeout(() => {
       this.idle.delete(key);
       void stream.stop();
