@@ -1,10 +1,10 @@
 import type { CdcTarget } from '../contract/activity-io.js';
 import type { CdcStats } from '../pipe/status.js';
 import type { InsertBody } from '../clickhouse/insert-body.js';
-import { PipeValidationError } from '../pipe/errors.js';
 import { versionAt } from '../pipe/version.js';
 import type { EncodedChange, SortKey } from './change-encoder.js';
 import { RowLog } from './row-log.js';
+import { fromWireError } from './wire-error.js';
 
 /**
  * Binlog changes gathered for one write, keeping only the last change per
@@ -24,29 +24,26 @@ export class ChangeBatch {
   /** Bytes of the rows held, superseded ones included (what the batch's memory holds). */
   chars = 0;
 
+  /** Per target, the version a shadow's changes start after (its snapshot); none for a live table. */
+  private readonly after: number[];
+
   /** The same targets, in the same order, as the encoder's. */
-  constructor(private readonly targets: CdcTarget[]) {}
+  constructor(private readonly targets: CdcTarget[]) {
+    this.after = targets.map((t) => (t.shadowFrom ? versionAt(t.shadowFrom.file, t.shadowFrom.pos) : -Infinity));
+  }
 
   /** A target that takes no more changes (its rows so far stay). */
   stop(table: string): void {
     this.stopped.add(table);
   }
 
-  /** The binlog file whose changes arrive now, and its version base (one regex per file, not per change). */
-  private file = '';
-  private fileBase = 0;
-
+  /** Adds a change's rows for the targets that take it; throws a value its column cannot hold only there. */
   add(change: EncodedChange): void {
-    if (change.file !== this.file) {
-      this.file = change.file;
-      this.fileBase = versionAt(change.file, 0);
-    }
-    const version = this.fileBase + change.end;
     let taken = false;
     for (const row of change.rows) {
       const target = this.targets[row.target]!;
-      if (this.stopped.has(target.table) || (target.shadowFrom && version <= versionAt(target.shadowFrom.file, target.shadowFrom.pos))) continue;
-      if (row.error) throw row.error.name === 'PipeValidationError' ? new PipeValidationError(row.error.message) : new Error(row.error.message);
+      if (this.stopped.has(target.table) || change.version <= this.after[row.target]!) continue;
+      if (row.error) throw fromWireError(row.error);
       let table = this.rows.get(target.table);
       if (!table) this.rows.set(target.table, (table = { log: new RowLog(), keys: new Map() }));
       if (row.moved !== null) table.keys.set(row.moved, table.log.add(change.bytes, row.movedStart, row.movedEnd));

@@ -3,6 +3,7 @@ import type { ChangeKind, RowChange } from '../mysql/binlog-reader.js';
 import { encodeRow } from '../clickhouse/row-encoder.js';
 import { toKeyValue } from '../pipe/key-range.js';
 import { versionAt } from '../pipe/version.js';
+import { toWireError, type WireError } from './wire-error.js';
 
 /**
  * A row's sorting key. A column holds one kind of value (numbers for
@@ -22,7 +23,7 @@ export interface TargetRow {
   movedStart: number;
   movedEnd: number;
   /** The value its column cannot hold, for this target (thrown where the target takes the change). */
-  error: { name: string; message: string } | null;
+  error: WireError | null;
 }
 
 /** A binlog row change, encoded for each target of its table. */
@@ -33,6 +34,8 @@ export interface EncodedChange {
   op: ChangeKind;
   file: string;
   end: number;
+  /** The version its rows carry (see version.ts). */
+  version: number;
   /** Holds every row of `rows` (TabSeparated lines, newlines included); the encoder's own slab until its `take()`. */
   bytes: Buffer;
   rows: TargetRow[];
@@ -117,8 +120,7 @@ export class ChangeEncoder {
         if (!encoded) continue;
         [row.key, row.moved, moved, text] = encoded;
       } catch (err) {
-        const e = err as Error;
-        row.error = { name: e.name, message: e.message };
+        row.error = toWireError(err);
       }
       for (const t of [moved, text]) if (t !== null) room += t.length * 3 + 1;
       texts.push(moved, text);
@@ -134,7 +136,7 @@ export class ChangeEncoder {
       if (moved) [row.movedStart, row.movedEnd] = this.write(moved);
       if (text) [row.start, row.end] = this.write(text);
     });
-    return { kind: 'change', table: change.table, op: change.op, file: change.file, end: change.end, bytes: this.slab, rows };
+    return { kind: 'change', table: change.table, op: change.op, file: change.file, end: change.end, version, bytes: this.slab, rows };
   }
 
   /** The row's key, the moved-from key, and the rows' texts (the moved-from delete, the row). */

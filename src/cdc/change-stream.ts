@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { PipeValidationError } from '../pipe/errors.js';
 import type { BinlogReaderOptions } from '../mysql/binlog-reader.js';
+import { fromWireError } from './wire-error.js';
 import { sourcesOf, WireReader, type ControlMessage, type StreamItem, type ThreadMessage } from './change-wire.js';
 
 export type { StreamItem } from './change-wire.js';
@@ -58,9 +58,7 @@ export class ChangeStream {
       }
       this.wake();
     } else if (m.type === 'error') {
-      const { name, message, code, errno } = m.error;
-      const err = name === 'PipeValidationError' ? new PipeValidationError(message) : Object.assign(new Error(message), { code, errno });
-      this.fail(err);
+      this.fail(fromWireError(m.error));
     } else {
       // Its connection is closed: nothing is left to wait for.
       void this.worker?.terminate();

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BinlogReader, type BinlogReaderOptions } from '../mysql/binlog-reader.js';
 import { ChangeEncoder } from './change-encoder.js';
 import { sourcesOf, WireWriter, type ControlMessage, type ThreadMessage } from './change-wire.js';
+import { toWireError } from './wire-error.js';
 
 /**
  * The binlog thread: reads and decodes the binlog and encodes each change's
@@ -43,8 +44,7 @@ const reader = new BinlogReader(
   },
   (err) => {
     flush();
-    const e = err as Error & { code?: unknown; errno?: unknown };
-    send({ type: 'error', error: { name: e.name, message: e.message, code: e.code, errno: e.errno } });
+    send({ type: 'error', error: toWireError(err) });
   },
   () => {
     lastEventAt = Date.now();

@@ -1,5 +1,6 @@
 import type { BinlogItem, ChangeKind } from '../mysql/binlog-reader.js';
 import type { EncodedChange, SortKey, TargetRow } from './change-encoder.js';
+import type { WireError } from './wire-error.js';
 
 /**
  * How the binlog thread hands its items to the activity's thread: the
@@ -27,7 +28,7 @@ export interface ItemsMessage extends WireMessage {
   at: number;
 }
 
-export type ThreadMessage = ItemsMessage | { type: 'error'; error: { name: string; message: string; code?: unknown; errno?: unknown } } | { type: 'stopped' };
+export type ThreadMessage = ItemsMessage | { type: 'error'; error: WireError } | { type: 'stopped' };
 export type ControlMessage = { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
 
 const FILE = 0;
@@ -39,7 +40,7 @@ const NO_KEY = 0;
 const NUMBER_KEY = 1;
 const REF_KEY = 2;
 const NO_ERROR = -1;
-/** Numbers a change takes: 5, then 10 a row. */
+/** Numbers a change takes: 6, then 10 a row. */
 const ROW_NUMS = 10;
 
 /** Writes items into a message; a change's file is written only when it changes. */
@@ -81,7 +82,7 @@ export class WireWriter {
   }
 
   change(c: EncodedChange): void {
-    this.room(7 + ROW_NUMS * c.rows.length);
+    this.room(8 + ROW_NUMS * c.rows.length);
     const nums = this.nums;
     if (c.file !== this.file) {
       nums[this.n++] = FILE;
@@ -91,6 +92,7 @@ export class WireWriter {
     nums[this.n++] = this.sources.get(c.table)!;
     nums[this.n++] = OPS.indexOf(c.op);
     nums[this.n++] = c.end;
+    nums[this.n++] = c.version;
     nums[this.n++] = c.rows.length;
     for (const r of c.rows) {
       nums[this.n++] = r.target;
@@ -157,10 +159,10 @@ export class WireReader {
         return refs[nums[this.at - 1]!] as StreamItem;
       } else {
         const p = this.at;
-        const n = nums[p + 4]!;
+        const n = nums[p + 5]!;
         const rows: TargetRow[] = new Array<TargetRow>(n);
         const key = (q: number): SortKey | null => (nums[q] === NUMBER_KEY ? nums[q + 1]! : nums[q] === REF_KEY ? (refs[nums[q + 1]!] as string) : null);
-        for (let i = 0, q = p + 5; i < n; i++, q += ROW_NUMS) {
+        for (let i = 0, q = p + 6; i < n; i++, q += ROW_NUMS) {
           const error = nums[q + 9]!;
           rows[i] = {
             target: nums[q]!,
@@ -173,8 +175,8 @@ export class WireReader {
             error: error === NO_ERROR ? null : (refs[error] as TargetRow['error']),
           };
         }
-        this.at = p + 5 + ROW_NUMS * n;
-        return { kind: 'change', table: this.sources[nums[p + 1]!]!, op: OPS[nums[p + 2]!]!, file: this.file, end: nums[p + 3]!, bytes: this.bytes, rows };
+        this.at = p + 6 + ROW_NUMS * n;
+        return { kind: 'change', table: this.sources[nums[p + 1]!]!, op: OPS[nums[p + 2]!]!, file: this.file, end: nums[p + 3]!, version: nums[p + 4]!, bytes: this.bytes, rows };
       }
     }
   }
