@@ -1,5 +1,7 @@
 import type { CdcTarget } from '../contract/activity-io.js';
-import type { ChangeKind, RowChange } from '../mysql/binlog-reader.js';
+import type { ChangeKind, RowChange, SourceRow } from '../mysql/binlog-reader.js';
+import { ImageRow } from '../mysql/row-image.js';
+import { ImageRowWriter } from './image-rows.js';
 import { encodeRow } from '../clickhouse/row-encoder.js';
 import { toKeyValue } from '../pipe/key-range.js';
 import { versionAt } from '../pipe/version.js';
@@ -106,6 +108,8 @@ export class ChangeEncoder {
       this.fileBase = versionAt(change.file, 0);
     }
     const version = this.fileBase + change.end;
+    const fast = this.encodeImages(indexes, change, version);
+    if (fast) return { kind: 'change', table: change.table, op: change.op, file: change.file, end: change.end, version, bytes: this.slab, rows: fast };
     // Every row as text first, so that the change's rows fit one slab.
     const texts: (string | null)[] = [];
     const rows: TargetRow[] = [];
@@ -139,17 +143,81 @@ export class ChangeEncoder {
     return { kind: 'change', table: change.table, op: change.op, file: change.file, end: change.end, version, bytes: this.slab, rows };
   }
 
+  /**
+   * The change's rows written straight from its binlog images (see
+   * image-rows.ts), or null when one of them takes the general path; then
+   * nothing of the change is left in the slab.
+   */
+  private encodeImages(indexes: number[], change: RowChange, version: number): TargetRow[] | null {
+    const { before, after } = change;
+    if (!(before === null || before instanceof ImageRow) || !(after === null || after instanceof ImageRow)) return null;
+    const image = after ?? before;
+    if (!image) return null;
+    const buf = image.event.rowImages.buffer;
+    const layout = image.layout;
+    const writers: ImageRowWriter[] = [];
+    let room = 0;
+    for (const target of indexes) {
+      const w = ImageRowWriter.of(this.targets[target]!.schema, layout);
+      if (!w) return null;
+      writers.push(w);
+      room += w.room(image.start, image.end) + (before && after ? w.room(before.start, before.end) : 0);
+    }
+    if (this.at + room > this.slab.length) {
+      this.onSlab(this.take());
+      if (room > this.slab.length) this.slab = Buffer.allocUnsafeSlow(room);
+    }
+    const mark = this.at;
+    const suffixOf = (deleted: boolean) => `\t${version}\t${deleted ? 1 : 0}\n`;
+    const suffix = suffixOf(change.op === 'delete');
+    const rows: TargetRow[] = [];
+    for (let n = 0; n < indexes.length; n++) {
+      const w = writers[n]!;
+      const key = this.keys[indexes[n]!]!;
+      // The row (the after image of an update), then the old key's delete row of an update that moved it.
+      layout.read(buf, image.start);
+      const keyRow = w.keyRow(buf);
+      const at = keyRow && w.write(buf, this.slab, this.at, suffix);
+      if (!keyRow || at === null || at < 0) return this.undo(mark);
+      const target: TargetRow = { target: indexes[n]!, key: key(keyRow), start: this.at, end: at, moved: null, movedStart: 0, movedEnd: 0, error: null };
+      this.at = at;
+      if (before && after) {
+        layout.read(buf, before.start);
+        const fromRow = w.keyRow(buf);
+        if (!fromRow) return this.undo(mark);
+        const from = key(fromRow);
+        if (from !== target.key) {
+          const movedEnd = w.write(buf, this.slab, this.at, suffixOf(true));
+          if (movedEnd < 0) return this.undo(mark);
+          target.moved = from;
+          target.movedStart = this.at;
+          target.movedEnd = movedEnd;
+          this.at = movedEnd;
+        }
+      }
+      rows.push(target);
+    }
+    return rows;
+  }
+
+  private undo(mark: number): null {
+    this.at = mark;
+    return null;
+  }
+
   /** The row's key, the moved-from key, and the rows' texts (the moved-from delete, the row). */
   private rowsOf(target: number, change: RowChange, version: number): [SortKey, SortKey | null, string | null, string] | null {
     const { schema } = this.targets[target]!;
     const key = this.keys[target]!;
-    if (change.op === 'insert' && change.after) return [key(change.after), null, null, encodeRow(schema, change.after, version, false)];
-    if (change.op === 'delete' && change.before) return [key(change.before), null, null, encodeRow(schema, change.before, version, true)];
-    if (change.op === 'update' && change.before && change.after) {
-      const from = key(change.before);
-      const to = key(change.after);
-      const moved = from !== to ? encodeRow(schema, change.before, version, true) : null;
-      return [to, moved === null ? null : from, moved, encodeRow(schema, change.after, version, false)];
+    const before = values(change.before);
+    const after = values(change.after);
+    if (change.op === 'insert' && after) return [key(after), null, null, encodeRow(schema, after, version, false)];
+    if (change.op === 'delete' && before) return [key(before), null, null, encodeRow(schema, before, version, true)];
+    if (change.op === 'update' && before && after) {
+      const from = key(before);
+      const to = key(after);
+      const moved = from !== to ? encodeRow(schema, before, version, true) : null;
+      return [to, moved === null ? null : from, moved, encodeRow(schema, after, version, false)];
     }
     return null;
   }
@@ -160,4 +228,9 @@ export class ChangeEncoder {
     this.slab[this.at++] = 0x0a;
     return [start, this.at];
   }
+}
+
+/** A row's values by name (an image decoded by zongji). */
+function values(row: SourceRow | null): Record<string, unknown> | null {
+  return row instanceof ImageRow ? row.decode() : row;
 }

@@ -6,15 +6,19 @@ import { touchedTables } from './statement-tables.js';
 import { tableMapProblem, type BinlogColumn } from './table-map-check.js';
 import { parseXaStatement, xaId, XaTransactions } from './xa-transactions.js';
 import { versionAt } from '../pipe/version.js';
+import { eventRows, type SourceRow } from './row-image.js';
+
+export type { SourceRow } from './row-image.js';
 
 export type ChangeKind = 'insert' | 'update' | 'delete';
+
 
 export interface RowChange {
   kind: 'change';
   table: string;
   op: ChangeKind;
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
+  before: SourceRow | null;
+  after: SourceRow | null;
   /** Binlog file and end offset of the event that decides the row (its rows event, or an XA COMMIT): the version source. */
   file: string;
   end: number;
@@ -216,18 +220,17 @@ export class BinlogEvents {
     }
     const name = e.getEventName();
     const end = e.nextPosition;
-    for (const r of e.rows as unknown[]) {
+    for (const [before, after] of eventRows(e, name === 'updaterows')) {
       let change: RowChange;
       if (name === 'updaterows') {
-        const u = r as { before: Record<string, unknown>; after: Record<string, unknown> };
-        change = { kind: 'change', table: meta.tableName, op: 'update', before: u.before, after: u.after, file: this.file, end };
+        change = { kind: 'change', table: meta.tableName, op: 'update', before, after, file: this.file, end };
       } else {
-        const row = r as Record<string, unknown>;
         const op = name === 'writerows' ? 'insert' : 'delete';
-        change = { kind: 'change', table: meta.tableName, op, before: op === 'delete' ? row : null, after: op === 'insert' ? row : null, file: this.file, end };
+        change = { kind: 'change', table: meta.tableName, op, before: op === 'delete' ? before : null, after: op === 'insert' ? before : null, file: this.file, end };
       }
       if (this.xa.holding) this.xa.hold(change);
       else this.emit(change);
     }
   }
 }
+

@@ -6,7 +6,7 @@ import type { CdcTarget } from '../contract/activity-io.js';
 import { PipeValidationError } from '../pipe/errors.js';
 import { BinlogEvents, type BinlogItem } from './binlog-events.js';
 
-export type { BinlogItem, ChangeKind, Commit, RowChange, TableDdl, TableStop } from './binlog-events.js';
+export type { BinlogItem, ChangeKind, Commit, RowChange, SourceRow, TableDdl, TableStop } from './binlog-events.js';
 
 export interface BinlogReaderOptions {
   connection: ConnectionOptions;
@@ -38,6 +38,8 @@ export class BinlogReader {
     this.zongji = new ZongJi({ ...options.connection, dateStrings: true, timezone: 'Z' });
     // GEOMETRY as stored bytes, as the initial load reads it (see patches/).
     (this.zongji as unknown as { geometryAsBuffer: boolean }).geometryAsBuffer = true;
+    // Rows events keep their row images as bytes (see row-image.ts and patches/).
+    (this.zongji as unknown as { rowImages: boolean }).rowImages = true;
     this.zongji.on('binlog', (evt: AnyBinlogEvent) => this.handle(evt));
     this.zongji.on('error', (err: Error & { errno?: number }) => {
       // ER_MASTER_FATAL_ERROR_READING_BINLOG: the position is gone (purged
