@@ -153,12 +153,10 @@ export class ChangeEncoder {
     if (!(before === null || before instanceof ImageRow) || !(after === null || after instanceof ImageRow)) return null;
     const image = after ?? before;
     if (!image) return null;
-    const buf = image.event.rowImages.buffer;
-    const layout = image.layout;
     const writers: ImageRowWriter[] = [];
     let room = 0;
     for (const target of indexes) {
-      const w = ImageRowWriter.of(this.targets[target]!.schema, layout);
+      const w = ImageRowWriter.of(this.targets[target]!.schema, image.layout);
       if (!w) return null;
       writers.push(w);
       room += w.room(image.start, image.end) + (before && after ? w.room(before.start, before.end) : 0);
@@ -175,27 +173,27 @@ export class ChangeEncoder {
       const w = writers[n]!;
       const key = this.keys[indexes[n]!]!;
       // The row (the after image of an update), then the old key's delete row of an update that moved it.
-      layout.read(buf, image.start);
-      const keyRow = w.keyRow(buf);
-      const at = keyRow && w.write(buf, this.slab, this.at, suffix);
-      if (!keyRow || at === null || at < 0) return this.undo(mark);
-      const target: TargetRow = { target: indexes[n]!, key: key(keyRow), start: this.at, end: at, moved: null, movedStart: 0, movedEnd: 0, error: null };
-      this.at = at;
+      w.read(image);
+      const keyRow = w.keyRow();
+      const end = keyRow ? w.write(this.slab, this.at, suffix) : -1;
+      if (!keyRow || end < 0) return this.undo(mark);
+      const row: TargetRow = { target: indexes[n]!, key: key(keyRow), start: this.at, end, moved: null, movedStart: 0, movedEnd: 0, error: null };
+      this.at = end;
       if (before && after) {
-        layout.read(buf, before.start);
-        const fromRow = w.keyRow(buf);
+        w.read(before);
+        const fromRow = w.keyRow();
         if (!fromRow) return this.undo(mark);
         const from = key(fromRow);
-        if (from !== target.key) {
-          const movedEnd = w.write(buf, this.slab, this.at, suffixOf(true));
+        if (from !== row.key) {
+          const movedEnd = w.write(this.slab, this.at, suffixOf(true));
           if (movedEnd < 0) return this.undo(mark);
-          target.moved = from;
-          target.movedStart = this.at;
-          target.movedEnd = movedEnd;
+          row.moved = from;
+          row.movedStart = this.at;
+          row.movedEnd = movedEnd;
           this.at = movedEnd;
         }
       }
-      rows.push(target);
+      rows.push(row);
     }
     return rows;
   }

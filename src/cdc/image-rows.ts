@@ -1,6 +1,6 @@
 import type { TableSchema } from '../pipe/table-schema.js';
 import { MAX_BYTES_PER_BYTE, fieldWriter, nullField, type FieldWriter } from '../clickhouse/tsv-field-writers.js';
-import type { ImageColumn, RowImageLayout } from '../mysql/row-image.js';
+import type { ImageColumn, ImageRow, RowImageLayout } from '../mysql/row-image.js';
 import { MAX_IMAGE_TEXT, imageInteger, imageText } from '../mysql/image-text.js';
 
 const scratch = Buffer.allocUnsafe(MAX_IMAGE_TEXT);
@@ -13,6 +13,9 @@ const scratch = Buffer.allocUnsafe(MAX_IMAGE_TEXT);
  * general way). One per target schema and table map.
  */
 export class ImageRowWriter {
+  /** The bytes of the image last read. */
+  private buf: Buffer = Buffer.alloc(0);
+
   constructor(
     private readonly layout: RowImageLayout,
     /** Per destination column: its column in the image, and how it is written. */
@@ -40,8 +43,15 @@ export class ImageRowWriter {
     return MAX_BYTES_PER_BYTE * (end - start) + this.at.length * (MAX_IMAGE_TEXT + 1) + 48;
   }
 
-  /** The sorting key's values of the image last read into the layout, by name (null: an integer past 2^53, for the general path). */
-  keyRow(buf: Buffer): Record<string, unknown> | null {
+  /** Reads an image (of this writer's layout) for keyRow and write. */
+  read(row: ImageRow): void {
+    this.buf = row.event.rowImages.buffer;
+    this.layout.read(this.buf, row.start);
+  }
+
+  /** The sorting key's values of the image last read, by name (null: an integer past 2^53, for the general path). */
+  keyRow(): Record<string, unknown> | null {
+    const { buf } = this;
     const spans = this.layout.spans;
     const row: Record<string, unknown> = {};
     for (let k = 0; k < this.keyAt.length; k++) {
@@ -59,11 +69,12 @@ export class ImageRowWriter {
   }
 
   /**
-   * Writes the image last read into the layout as a row, then `suffix`
-   * (the version and deletion fields, the newline); returns the row's end,
-   * or -1 when a value takes the general path.
+   * Writes the image last read as a row, then `suffix` (the version and
+   * deletion fields, the newline); returns the row's end, or -1 when a
+   * value takes the general path.
    */
-  write(buf: Buffer, out: Buffer, at: number, suffix: string): number {
+  write(out: Buffer, at: number, suffix: string): number {
+    const { buf } = this;
     const spans = this.layout.spans;
     const cols = this.layout.columns;
     for (let j = 0; j < this.at.length; j++) {

@@ -12,7 +12,6 @@ export type { SourceRow } from './row-image.js';
 
 export type ChangeKind = 'insert' | 'update' | 'delete';
 
-
 export interface RowChange {
   kind: 'change';
   table: string;
@@ -233,4 +232,3 @@ export class BinlogEvents {
     }
   }
 }
-

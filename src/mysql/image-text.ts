@@ -1,4 +1,4 @@
-import { DECIMAL_GROUP_BYTES, type ImageColumn } from './row-image.js';
+import { DECIMAL_GROUP_BYTES, FIELD_TYPE, type ImageColumn } from './row-image.js';
 
 /**
  * A row image's fixed-size values (integers, DECIMAL, DATE, DATETIME) as
@@ -160,8 +160,7 @@ export function imageText(c: ImageColumn, buf: Buffer, s: number, out: Buffer): 
     case 'decimal':
       return writeDecimal(c, buf, s, out, 0);
     default: {
-      // DATE's 3 bytes; DATETIME's are 5 and its fraction's.
-      if (c.size === 3) {
+      if (c.type === FIELD_TYPE.DATE) {
         const raw = buf.readUIntLE(s, 3);
         return writeDate(raw >>> 9, (raw >>> 5) & 15, raw & 31, out, 0);
       }

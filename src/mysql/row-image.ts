@@ -1,7 +1,6 @@
 /**
  * Row images as the binlog holds them, read in place: where each column's
- * value lies in a rows event's bytes, and that value as the text MySQL's
- * text protocol (and zongji, with `dateStrings`) gives for it. CDC's hot
+ * value lies in a rows event's bytes (its text: image-text.ts). CDC's hot
  * path writes destination rows from these (see cdc/image-rows.ts) instead
  * of an object per row and a string or number per value; a table with a
  * column of another type, and any row a value of which is not taken as is,
@@ -27,7 +26,7 @@ export interface TableData {
 export type ImageText = 'integer' | 'decimal' | 'date' | 'text' | 'bytes';
 
 /** The column types read here (MySQL's field type codes). */
-const T = { TINY: 1, SHORT: 2, LONG: 3, LONGLONG: 8, INT24: 9, DATE: 10, VARCHAR: 15, DATETIME2: 18, NEWDECIMAL: 246, BLOB: 252 } as const;
+export const FIELD_TYPE = { TINY: 1, SHORT: 2, LONG: 3, LONGLONG: 8, INT24: 9, DATE: 10, VARCHAR: 15, DATETIME2: 18, NEWDECIMAL: 246, BLOB: 252 } as const;
 
 const UTF8 = new Set(['utf8', 'utf8mb3', 'utf8mb4']);
 export const DECIMAL_GROUP_BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
@@ -35,9 +34,11 @@ export const DECIMAL_GROUP_BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
 export interface ImageColumn {
   name: string;
   text: ImageText;
-  /** Bytes before the value that hold its length (strings), or the value's fixed size (negated). */
+  /** Bytes before the value that hold its length (strings; 0 for the others). */
   lengthBytes: number;
+  /** The size of a value of the others. */
   size: number;
+  /** MySQL's field type code. */
   type: number;
   unsigned: boolean;
   /** DECIMAL's precision and scale; DATETIME's fractional digits in `scale`. */
@@ -51,36 +52,36 @@ function imageColumn(col: TableData['columns'][number], schema: TableData['colum
   const binary = col.charset === null || col.charset === undefined;
   const textOrBytes = binary ? 'bytes' : UTF8.has(col.charset!) ? 'text' : null;
   switch (col.type) {
-    case T.TINY:
+    case FIELD_TYPE.TINY:
       return { ...base, text: 'integer', size: 1 };
-    case T.SHORT:
+    case FIELD_TYPE.SHORT:
       return { ...base, text: 'integer', size: 2 };
-    case T.INT24:
+    case FIELD_TYPE.INT24:
       return { ...base, text: 'integer', size: 3 };
-    case T.LONG:
+    case FIELD_TYPE.LONG:
       return { ...base, text: 'integer', size: 4 };
-    case T.LONGLONG:
+    case FIELD_TYPE.LONGLONG:
       return { ...base, text: 'integer', size: 8 };
-    case T.NEWDECIMAL: {
+    case FIELD_TYPE.NEWDECIMAL: {
       const precision = m.precision ?? 0;
       const scale = m.decimals ?? 0;
       const intg = precision - scale;
       const size = Math.floor(intg / 9) * 4 + DECIMAL_GROUP_BYTES[intg % 9]! + Math.floor(scale / 9) * 4 + DECIMAL_GROUP_BYTES[scale % 9]!;
       return { ...base, text: 'decimal', size, precision, scale };
     }
-    case T.DATE:
+    case FIELD_TYPE.DATE:
       return { ...base, text: 'date', size: 3 };
-    case T.DATETIME2: {
+    case FIELD_TYPE.DATETIME2: {
       const scale = m.decimals ?? 0;
       return { ...base, text: 'date', size: 5 + Math.ceil(scale / 2), scale };
     }
-    case T.VARCHAR: {
+    case FIELD_TYPE.VARCHAR: {
       // MariaDB's own types (UUID, INET) ride on VARCHAR/STRING under other names.
       const def = schema?.COLUMN_TYPE ?? '';
       if (!textOrBytes || !(def.startsWith('varchar(') || def.startsWith('varbinary('))) return null;
       return { ...base, text: textOrBytes, lengthBytes: (m.max_length ?? 0) > 255 ? 2 : 1 };
     }
-    case T.BLOB: {
+    case FIELD_TYPE.BLOB: {
       const lengthBytes = m.length_size ?? 0;
       if (!textOrBytes || lengthBytes < 1 || lengthBytes > 4) return null;
       return { ...base, text: textOrBytes, lengthBytes };
@@ -185,17 +186,8 @@ export type SourceRow = Record<string, unknown> | ImageRow;
  */
 export function* eventRows(e: object, update: boolean): Generator<[SourceRow, SourceRow | null]> {
   const images = (e as Partial<ImageEvent>).rowImages;
-  if (!images) {
-    for (const r of ((e as { rows?: unknown[] }).rows ?? [])) {
-      if (update) {
-        const u = r as { before: Record<string, unknown>; after: Record<string, unknown> };
-        yield [u.before, u.after];
-      } else {
-        yield [r as Record<string, unknown>, null];
-      }
-    }
-    return;
-  }
+  // The reader asks for images; without them zongji's patch is missing (and its rows were decoded the old way).
+  if (!images) throw new Error("zongji left a rows event without its row images: its patch is not applied (run npm install)");
   const event = e as unknown as ImageEvent;
   const layout = RowImageLayout.of(images.tableData);
   let at = images.start;
