@@ -88,20 +88,25 @@ describe('validation and repair', () => {
     await ch(`INSERT INTO ${t} (id, v, s, _peerdb_version, _peerdb_is_deleted) SELECT 999999, 1, 'never at the source', _peerdb_version, 0 FROM ${t} FINAL WHERE id = 1`);
     await ch(`INSERT INTO ${t} (id, v, s, d, f, dt, j, _peerdb_version, _peerdb_is_deleted) SELECT id, v, s, d, f, dt, j, _peerdb_version + 1, 1 FROM ${t} FINAL WHERE id = 9`);
     await ch(`ALTER TABLE ${qualifiedChTable(dst(), 'u')} UPDATE n = -1 WHERE code = 'key_10' SETTINGS mutations_sync = 2`);
+    // Two rows of one part, alone there, changed alike: texts of one length, one digit
+    // 1 → 2 at one offset (a linear row hash's changes cancel out of an XOR).
+    await ch(`ALTER TABLE ${t} UPDATE v = v + 10 WHERE id IN (20013, 20014) SETTINGS mutations_sync = 2`);
 
     const found = await world.client.validations.validate(pipe);
     assert.deepEqual(keysOf(found.tables.t), [
+      ['20013', 'different', ['v']],
+      ['20014', 'different', ['v']],
       ['5', 'different', ['v', 's']],
       ['7', 'missing', []],
       ['9', 'missing', []],
       ['999999', 'extra', []],
     ]);
-    assert.equal(found.tables.t?.differingKeys, 4);
+    assert.equal(found.tables.t?.differingKeys, 6);
     assert.deepEqual(keysOf(found.tables.u), [['key_10', 'different', ['n']]], 'a string key, compared by key-hash buckets');
     assert.equal(found.tables.shadowed?.differingKeys, 0);
 
     const repaired = await world.client.validations.repair(pipe);
-    assert.equal(repaired.tables.t?.keysRepaired, 4);
+    assert.equal(repaired.tables.t?.keysRepaired, 6);
     assert.equal(repaired.tables.u?.keysRepaired, 1);
     assert.equal(repaired.tables.t?.validation.differingKeys, 0, 'the repaired parts validate clean');
 

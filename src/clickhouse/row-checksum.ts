@@ -1,14 +1,14 @@
 import type { Destination } from './destination.js';
 import { destinationNullable, type KeyTuple, type ReplicatedColumn, type TableSchema } from '../pipe/table-schema.js';
-import { comparedColumns, type ChecksumScope, type PartChecksum, type ValidationPart } from '../pipe/validation.js';
+import { comparedColumns, EMPTY_PART_CHECKSUM, type ChecksumScope, type PartChecksum, type ValidationPart } from '../pipe/validation.js';
 import { chunkRangeSql } from './mysql-pull.js';
 import { qualifiedChTable, quoteChIdent, quoteChString } from './quote.js';
 import { DELETED_COLUMN, SYNCED_AT_COLUMN, VERSION_COLUMN } from './table-ddl.js';
 
 /**
  * ClickHouse's side of a validation (see mysql/row-text.ts): the same
- * canonical text per value, written from the stored value, the same MD5
- * and XOR. A part is read as of a binlog version: for each sorting key the
+ * canonical text per value, written from the stored value, the same
+ * hashes and sums. A part is read as of a binlog version: for each sorting key the
  * row with the highest version at or below it (what FINAL showed when the
  * pipe had applied exactly that much), live unless that row is a delete.
  */
@@ -66,7 +66,7 @@ const hash64 = (md5: string) => `reinterpretAsUInt64(reverse(substring(${md5}, 1
 function checksumSql(schema: TableSchema) {
   const keyMd5 = `MD5(${textOf(schema, keyColumns(schema))})`;
   return {
-    rowHash: hash64(`MD5(${textOf(schema, comparedColumns(schema))})`),
+    rowHash: `CRC32(${textOf(schema, comparedColumns(schema))})`,
     keyId: `lower(hex(${keyMd5}))`,
     bucket: (buckets: number) => `(${hash64(keyMd5)} % ${Number(buckets)})`,
     columnHash: (col: ReplicatedColumn) => `lower(hex(substring(MD5(${field(schema, col)}), 1, 8)))`,
@@ -93,14 +93,14 @@ export async function destinationChecksums(dest: Destination, t: DestinationTabl
   const sql = checksumSql(t.schema);
   const bucket = 'range' in part ? '0' : sql.bucket(part.buckets);
   // Aliases of their own: ClickHouse aliases share one namespace with the table's columns.
-  const rows = await dest.query<{ b: string; n: string; x: string }>(
-    `SELECT __b AS b, count() AS n, toString(groupBitXor(__h)) AS x FROM (` +
+  const rows = await dest.query<{ b: string; n: string; s: string; q: string }>(
+    `SELECT __b AS b, count() AS n, toString(sum(__h)) AS s, toString(sumWithOverflow(toUInt64(__h) * __h)) AS q FROM (` +
       `SELECT any(${bucket}) AS __b, argMax(${sql.rowHash}, ${VERSION}) AS __h, argMax(${DELETED}, ${VERSION}) AS __d ` +
       `FROM ${qualifiedChTable(t.database, t.table)} WHERE (${'range' in part ? chunkRangeSql(t.schema, part.range.lower, part.range.upper) : '1'}) AND ${upTo(asOf)} ` +
       `GROUP BY ${groupBy(t.schema)}) WHERE __d = 0 GROUP BY __b`,
   );
-  const sums: PartChecksum[] = Array.from({ length: 'range' in part ? 1 : part.buckets }, () => ({ rows: 0, hash: '0' }));
-  for (const r of rows) sums[Number(r.b)] = { rows: Number(r.n), hash: r.x };
+  const sums: PartChecksum[] = Array.from({ length: 'range' in part ? 1 : part.buckets }, () => EMPTY_PART_CHECKSUM);
+  for (const r of rows) sums[Number(r.b)] = { rows: Number(r.n), hash: `${r.s}:${r.q}` };
   return sums;
 }
 

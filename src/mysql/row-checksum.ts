@@ -1,7 +1,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { BinlogPosition } from '../pipe/status.js';
 import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
-import { comparedColumns, type ChecksumScope, type PartChecksum, type ValidationPart } from '../pipe/validation.js';
+import { comparedColumns, EMPTY_PART_CHECKSUM, type ChecksumScope, type PartChecksum, type ValidationPart } from '../pipe/validation.js';
 import { toKeyValue } from '../pipe/key-range.js';
 import { qualifiedMysqlTable } from './quote.js';
 import { rangeWhere } from './key-range.js';
@@ -11,9 +11,9 @@ import { keyColumns, sourceChecksumSql, type ChecksumSql } from './row-text.js';
 
 /**
  * The source's side of a validation: each row's canonical text (row-text.ts)
- * hashed with MD5; a part's checksum is the XOR of its rows' 64-bit hashes,
- * so the order rows are read in does not matter. Everything is computed by
- * MySQL in SQL: only counts, hashes and the keys that differ leave the server.
+ * hashed; a part's checksum sums its rows' hashes (see PartChecksum), so the
+ * order rows are read in does not matter. Everything is computed by MySQL in
+ * SQL: only counts, sums and the keys that differ leave the server.
  */
 
 /** The WHERE of a part: its key range (bound values), or its bucket. */
@@ -54,19 +54,17 @@ export async function inConsistentSnapshot<T>(
 export async function sourceChecksums(conn: Connection, database: string, schema: TableSchema, part: ChecksumScope): Promise<PartChecksum[]> {
   const sql = await sourceChecksumSql(conn, database, schema);
   const table = qualifiedMysqlTable(database, schema.table);
-  if ('range' in part) {
-    const where = rangeWhere(schema.key, part.range.lower, part.range.upper);
-    const [rows] = await conn.query<RowDataPacket[]>(
-      `SELECT COUNT(*) AS n, CAST(BIT_XOR(${sql.rowHash}) AS CHAR) AS x FROM ${table} WHERE ${where.sql}`,
-      where.params,
-    );
-    return [{ rows: Number(rows[0]?.n ?? 0), hash: String(rows[0]?.x ?? '0') }];
-  }
+  const where = 'range' in part ? rangeWhere(schema.key, part.range.lower, part.range.upper) : { sql: '1', params: [] };
+  const bucket = 'range' in part ? '0' : sql.bucket(part.buckets);
+  // The LIMIT makes the derived table materialized: merged into the outer
+  // query, MySQL would compute the row's text once for each sum.
   const [rows] = await conn.query<RowDataPacket[]>(
-    `SELECT ${sql.bucket(part.buckets)} AS b, COUNT(*) AS n, CAST(BIT_XOR(${sql.rowHash}) AS CHAR) AS x FROM ${table} GROUP BY 1`,
+    `SELECT b, COUNT(*) AS n, CAST(IFNULL(SUM(h), 0) AS CHAR) AS s, CAST(MOD(IFNULL(SUM(h * h), 0), 18446744073709551616) AS CHAR) AS q ` +
+      `FROM (SELECT ${bucket} AS b, ${sql.rowHash} AS h FROM ${table} WHERE ${where.sql} LIMIT 18446744073709551615) AS part_rows GROUP BY b`,
+    where.params,
   );
-  const sums: PartChecksum[] = Array.from({ length: part.buckets }, () => ({ rows: 0, hash: '0' }));
-  for (const r of rows) sums[Number(r.b)] = { rows: Number(r.n), hash: String(r.x) };
+  const sums: PartChecksum[] = Array.from({ length: 'range' in part ? 1 : part.buckets }, () => EMPTY_PART_CHECKSUM);
+  for (const r of rows) sums[Number(r.b)] = { rows: Number(r.n), hash: `${String(r.s)}:${String(r.q)}` };
   return sums;
 }
 

@@ -8,7 +8,8 @@ import { readSourceColumns } from './schema-reader.js';
 /*
  * Each row's canonical text at the source, in SQL: one text per value that
  * ClickHouse's side (clickhouse/row-checksum.ts) writes the same way from
- * the stored value, hashed with MD5.
+ * the stored value. A row is hashed with CRC32 (cheap, and the same
+ * function in both engines); keys with MD5 (an identity that must not collide).
  */
 
 /** The text of the zero date the destination holds in a NOT NULL column. */
@@ -126,11 +127,11 @@ export const keyColumns = (schema: TableSchema) => schema.key.map((k) => schema.
 /** 64 bits of an MD5, as an unsigned integer. */
 const hash64 = (md5: string) => `CAST(CONV(LEFT(${md5}, 16), 16, 10) AS UNSIGNED)`;
 
-/** SQL for one table: row hash, key identity (MD5 of the key's text, hex) and key bucket. */
+/** SQL for one table: row hash (CRC32 of the row's text), key identity (MD5 of the key's text, hex) and key bucket. */
 function checksumSql(schema: TableSchema, live: LiveColumns) {
   const keyMd5 = `MD5(${textOf(schema, keyColumns(schema), live)})`;
   return {
-    rowHash: hash64(`MD5(${textOf(schema, comparedColumns(schema), live)})`),
+    rowHash: `CRC32(${textOf(schema, comparedColumns(schema), live)})`,
     keyId: keyMd5,
     bucket: (buckets: number) => `MOD(${hash64(keyMd5)}, ${Number(buckets)})`,
     columnHash: (col: ReplicatedColumn) => `LEFT(MD5(${field(schema, col, live)}), 16)`,

@@ -23,11 +23,21 @@ export type ValidationPart = { range: Chunk } | { bucket: number; buckets: numbe
 /** What one checksum query covers: a range, or every bucket of a table at once (one scan). */
 export type ChecksumScope = { range: Chunk } | { buckets: number };
 
-/** Count and checksum of a part's live rows (the checksum: a 64-bit XOR of row hashes, as decimal text). */
+/**
+ * Count and checksum of a part's live rows. Each row hashes to a 32-bit
+ * CRC32 of its canonical text; the checksum is `sum:squares`, the exact sum
+ * of the row hashes and the sum of their squares mod 2^64, as decimal text.
+ * Not an XOR: CRC32 is linear, so two rows changed alike (the same bytes at
+ * the same offsets) cancel out of an XOR; both sums stay equal only when the
+ * two sides' row hashes are the same multiset.
+ */
 export interface PartChecksum {
   rows: number;
   hash: string;
 }
+
+/** The checksum of a part with no rows. */
+export const EMPTY_PART_CHECKSUM: PartChecksum = { rows: 0, hash: '0:0' };
 
 /** A key whose rows differ: missing from ClickHouse, extra there, or different (with the columns that differ). */
 export interface KeyDifference {

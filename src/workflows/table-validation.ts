@@ -4,14 +4,18 @@ import type { PipeConfig } from '../pipe/config.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { MAX_LISTED_KEYS, type ChecksumScope, type KeyDifference, type PartChecksum, type TableValidation, type ValidationPart } from '../pipe/validation.js';
 import { positionReached, snapshotVersion } from '../pipe/version.js';
+import { condition, patched } from '@temporalio/workflow';
 import { loadActivities, stepActivities } from './activity-options.js';
 import { inLanes } from '../pipe/lanes.js';
 
 /**
  * Parts whose source checksums are taken before the pipe is asked to reach
  * them all: one wait (at most a sync interval) per round, not per part.
+ * (Validations started before OVERLAPPED_SIDES.)
  */
 const ROUND_PARTS = 64;
+/** The source's checksums go on while ClickHouse's are taken. */
+const OVERLAPPED_SIDES = 'validation-overlapped-sides';
 
 /** What a validation compares: one destination table, against its source table. */
 export interface ValidationTarget {
@@ -76,31 +80,75 @@ export async function validateTargets(run: ValidationRun, targets: ValidationTar
   progress.partsTotal += items.reduce((n, i) => n + i.parts.length, 0);
   const differing = new Map<ValidationTarget, ValidationPart[]>();
   const rows = new Map<ValidationTarget, number>();
-  for (let at = 0; at < items.length; at += ROUND_PARTS) {
-    const round = items.slice(at, at + ROUND_PARTS);
-    await inLanes(round, threads, async (item) => {
-      item.source = await loadActivities.checksumSource({ ...comparedTable(run, item.target), scope: item.scope, maxRowsPerSecond: run.maxRowsPerSecond && run.maxRowsPerSecond / threads });
-    });
-    if (run.following) {
-      const furthest = round.map((i) => i.source!.position).reduce((far, p) => (positionReached(p, far) ? p : far));
-      await stepActivities.catchUp({ pipe: config.name, resync: run.by, run: `${run.run}/${at}`, position: furthest });
+  const compare = async (item: WorkItem) => {
+    const asOf = run.following ? snapshotVersion(item.source!.position) : null;
+    const sums = await loadActivities.checksumDestination({ ...comparedTable(run, item.target), scope: item.scope, asOf });
+    for (const part of item.parts) {
+      const i = 'bucket' in part ? part.bucket : 0;
+      if (!sameSums(item.source!.sums[i], sums[i])) differing.set(item.target, [...(differing.get(item.target) ?? []), part]);
     }
-    await inLanes(round, threads, async (item) => {
-      const asOf = run.following ? snapshotVersion(item.source!.position) : null;
-      const sums = await loadActivities.checksumDestination({ ...comparedTable(run, item.target), scope: item.scope, asOf });
-      for (const part of item.parts) {
-        const i = 'bucket' in part ? part.bucket : 0;
-        if (!sameSums(item.source!.sums[i], sums[i])) differing.set(item.target, [...(differing.get(item.target) ?? []), part]);
-      }
-      const counted = item.source!.sums.filter((_, i) => item.parts.some((p) => ('bucket' in p ? p.bucket : 0) === i));
-      const n = counted.reduce((sum, s) => sum + s.rows, 0);
-      rows.set(item.target, (rows.get(item.target) ?? 0) + n);
-      progress.rowsCompared += n;
-      progress.partsDone += item.parts.length;
-    });
-  }
+    const counted = item.source!.sums.filter((_, i) => item.parts.some((p) => ('bucket' in p ? p.bucket : 0) === i));
+    const n = counted.reduce((sum, s) => sum + s.rows, 0);
+    rows.set(item.target, (rows.get(item.target) ?? 0) + n);
+    progress.rowsCompared += n;
+    progress.partsDone += item.parts.length;
+  };
+  await (patched(OVERLAPPED_SIDES) ? overlapped : inRounds)(run, items, compare);
   const partCount = (t: ValidationTarget) => items.filter((i) => i.target === t).reduce((n, i) => n + i.parts.length, 0);
   return narrowDown(run, targets, differing, (t) => ({ rows: rows.get(t) ?? 0, parts: partCount(t) }));
+}
+
+const sourceChecksum = async (run: ValidationRun, item: WorkItem) => {
+  const threads = run.config.settings.snapshotParallelThreads;
+  item.source = await loadActivities.checksumSource({
+    ...comparedTable(run, item.target),
+    scope: item.scope,
+    maxRowsPerSecond: run.maxRowsPerSecond && run.maxRowsPerSecond / threads,
+  });
+};
+
+/** Asks the pipe to reach the furthest source snapshot of these parts (`tag` names the request). */
+async function catchUp(run: ValidationRun, parts: WorkItem[], tag: string): Promise<void> {
+  if (!run.following || parts.length === 0) return;
+  const furthest = parts.map((i) => i.source!.position).reduce((far, p) => (positionReached(p, far) ? p : far));
+  await stepActivities.catchUp({ pipe: run.config.name, resync: run.by, run: `${run.run}/${tag}`, position: furthest });
+}
+
+/**
+ * The source's checksums run in their lanes without stopping; ClickHouse's
+ * take each time every part whose source side is done, once the pipe has
+ * reached the furthest of them: one wait per such batch (under a writer,
+ * about one sync interval's worth of parts), and each database works while
+ * the other does.
+ */
+async function overlapped(run: ValidationRun, items: WorkItem[], compare: (item: WorkItem) => Promise<void>): Promise<void> {
+  const threads = run.config.settings.snapshotParallelThreads;
+  const ready: WorkItem[] = [];
+  let sourcesDone = false;
+  const sources = inLanes(items, threads, async (item) => {
+    await sourceChecksum(run, item);
+    ready.push(item);
+  }).finally(() => (sourcesDone = true));
+  const destinations = (async () => {
+    for (let batch = 0; ; batch++) {
+      await condition(() => ready.length > 0 || sourcesDone);
+      if (ready.length === 0) return;
+      const taken = ready.splice(0);
+      await catchUp(run, taken, `b${batch}`);
+      await inLanes(taken, threads, compare);
+    }
+  })();
+  await Promise.all([sources, destinations]);
+}
+
+/** Rounds of parts: every source checksum of a round, then every ClickHouse one. */
+async function inRounds(run: ValidationRun, items: WorkItem[], compare: (item: WorkItem) => Promise<void>): Promise<void> {
+  for (let at = 0; at < items.length; at += ROUND_PARTS) {
+    const round = items.slice(at, at + ROUND_PARTS);
+    await inLanes(round, run.config.settings.snapshotParallelThreads, (item) => sourceChecksum(run, item));
+    await catchUp(run, round, String(at));
+    await inLanes(round, run.config.settings.snapshotParallelThreads, compare);
+  }
 }
 
 /** The parts that differ, narrowed down to their keys; each table's result. */
