@@ -1,6 +1,6 @@
 import type { Destination } from './destination.js';
 import { destinationNullable, type KeyTuple, type ReplicatedColumn, type TableSchema } from '../pipe/table-schema.js';
-import { comparedColumns, EMPTY_PART_CHECKSUM, type ChecksumScope, type PartChecksum, type ValidationPart } from '../pipe/validation.js';
+import { comparedColumns, partChecksums, type ChecksumRow, type ChecksumScope, type PartChecksum, type ValidationPart } from '../pipe/validation.js';
 import { chunkRangeSql } from './mysql-pull.js';
 import { qualifiedChTable, quoteChIdent, quoteChString } from './quote.js';
 import { DELETED_COLUMN, SYNCED_AT_COLUMN, VERSION_COLUMN } from './table-ddl.js';
@@ -93,15 +93,13 @@ export async function destinationChecksums(dest: Destination, t: DestinationTabl
   const sql = checksumSql(t.schema);
   const bucket = 'range' in part ? '0' : sql.bucket(part.buckets);
   // Aliases of their own: ClickHouse aliases share one namespace with the table's columns.
-  const rows = await dest.query<{ b: string; n: string; s: string; q: string }>(
+  const rows = await dest.query<ChecksumRow>(
     `SELECT __b AS b, count() AS n, toString(sum(__h)) AS s, toString(sumWithOverflow(toUInt64(__h) * __h)) AS q FROM (` +
       `SELECT any(${bucket}) AS __b, argMax(${sql.rowHash}, ${VERSION}) AS __h, argMax(${DELETED}, ${VERSION}) AS __d ` +
       `FROM ${qualifiedChTable(t.database, t.table)} WHERE (${'range' in part ? chunkRangeSql(t.schema, part.range.lower, part.range.upper) : '1'}) AND ${upTo(asOf)} ` +
       `GROUP BY ${groupBy(t.schema)}) WHERE __d = 0 GROUP BY __b`,
   );
-  const sums: PartChecksum[] = Array.from({ length: 'range' in part ? 1 : part.buckets }, () => EMPTY_PART_CHECKSUM);
-  for (const r of rows) sums[Number(r.b)] = { rows: Number(r.n), hash: `${r.s}:${r.q}` };
-  return sums;
+  return partChecksums(part, rows);
 }
 
 /** A part's live rows as of `asOf`, by key identity; `moved` marks keys changed after it (their older rows may be merged away). */

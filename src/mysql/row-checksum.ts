@@ -1,7 +1,7 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { BinlogPosition } from '../pipe/status.js';
 import type { KeyTuple, TableSchema } from '../pipe/table-schema.js';
-import { comparedColumns, EMPTY_PART_CHECKSUM, type ChecksumScope, type PartChecksum, type ValidationPart } from '../pipe/validation.js';
+import { comparedColumns, partChecksums, type ChecksumRow, type ChecksumScope, type PartChecksum, type ValidationPart } from '../pipe/validation.js';
 import { toKeyValue } from '../pipe/key-range.js';
 import { qualifiedMysqlTable } from './quote.js';
 import { rangeWhere } from './key-range.js';
@@ -58,14 +58,12 @@ export async function sourceChecksums(conn: Connection, database: string, schema
   const bucket = 'range' in part ? '0' : sql.bucket(part.buckets);
   // The LIMIT makes the derived table materialized: merged into the outer
   // query, MySQL would compute the row's text once for each sum.
-  const [rows] = await conn.query<RowDataPacket[]>(
-    `SELECT b, COUNT(*) AS n, CAST(IFNULL(SUM(h), 0) AS CHAR) AS s, CAST(MOD(IFNULL(SUM(h * h), 0), 18446744073709551616) AS CHAR) AS q ` +
+  const [rows] = await conn.query<(RowDataPacket & ChecksumRow)[]>(
+    `SELECT b, COUNT(*) AS n, CAST(SUM(h) AS CHAR) AS s, CAST(MOD(SUM(h * h), 18446744073709551616) AS CHAR) AS q ` +
       `FROM (SELECT ${bucket} AS b, ${sql.rowHash} AS h FROM ${table} WHERE ${where.sql} LIMIT 18446744073709551615) AS part_rows GROUP BY b`,
     where.params,
   );
-  const sums: PartChecksum[] = Array.from({ length: 'range' in part ? 1 : part.buckets }, () => EMPTY_PART_CHECKSUM);
-  for (const r of rows) sums[Number(r.b)] = { rows: Number(r.n), hash: `${String(r.s)}:${String(r.q)}` };
-  return sums;
+  return partChecksums(part, rows);
 }
 
 /** A key's row, by key identity: its key values and its row hash. */

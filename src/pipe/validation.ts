@@ -36,8 +36,20 @@ export interface PartChecksum {
   hash: string;
 }
 
-/** The checksum of a part with no rows. */
-export const EMPTY_PART_CHECKSUM: PartChecksum = { rows: 0, hash: '0:0' };
+/** A checksum query's result row: bucket (0 for a range), row count, sum and sum of squares of the row hashes. */
+export interface ChecksumRow {
+  b: unknown;
+  n: unknown;
+  s: unknown;
+  q: unknown;
+}
+
+/** A scope's checksums from its query's rows, one per bucket (a part with no rows has none). */
+export function partChecksums(scope: ChecksumScope, rows: readonly ChecksumRow[]): PartChecksum[] {
+  const sums: PartChecksum[] = Array.from({ length: 'range' in scope ? 1 : scope.buckets }, () => ({ rows: 0, hash: '0:0' }));
+  for (const r of rows) sums[Number(r.b)] = { rows: Number(r.n), hash: `${String(r.s)}:${String(r.q)}` };
+  return sums;
+}
 
 /** A key whose rows differ: missing from ClickHouse, extra there, or different (with the columns that differ). */
 export interface KeyDifference {

@@ -1,10 +1,10 @@
+import { condition, patched } from '@temporalio/workflow';
 import type { ComparedTable, SourceChecksumResult } from '../contract/validation-io.js';
 import type { ValidationProgress } from '../contract/messages.js';
 import type { PipeConfig } from '../pipe/config.js';
 import type { TableSchema } from '../pipe/table-schema.js';
 import { MAX_LISTED_KEYS, type ChecksumScope, type KeyDifference, type PartChecksum, type TableValidation, type ValidationPart } from '../pipe/validation.js';
 import { positionReached, snapshotVersion } from '../pipe/version.js';
-import { condition, patched } from '@temporalio/workflow';
 import { loadActivities, stepActivities } from './activity-options.js';
 import { inLanes } from '../pipe/lanes.js';
 
@@ -143,11 +143,12 @@ async function overlapped(run: ValidationRun, items: WorkItem[], compare: (item:
 
 /** Rounds of parts: every source checksum of a round, then every ClickHouse one. */
 async function inRounds(run: ValidationRun, items: WorkItem[], compare: (item: WorkItem) => Promise<void>): Promise<void> {
+  const threads = run.config.settings.snapshotParallelThreads;
   for (let at = 0; at < items.length; at += ROUND_PARTS) {
     const round = items.slice(at, at + ROUND_PARTS);
-    await inLanes(round, run.config.settings.snapshotParallelThreads, (item) => sourceChecksum(run, item));
+    await inLanes(round, threads, (item) => sourceChecksum(run, item));
     await catchUp(run, round, String(at));
-    await inLanes(round, run.config.settings.snapshotParallelThreads, compare);
+    await inLanes(round, threads, compare);
   }
 }
 

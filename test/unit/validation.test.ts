@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketCount, comparedColumns, comparesByRange, describePart, parseValidateRequest, type TableValidation } from '../../src/pipe/validation.js';
+import { bucketCount, comparedColumns, comparesByRange, describePart, parseValidateRequest, partChecksums, type TableValidation } from '../../src/pipe/validation.js';
 import type { ReplicatedColumn, TableSchema } from '../../src/pipe/table-schema.js';
 import { PipeConfigError } from '../../src/pipe/errors.js';
 import { formatValidation } from '../../src/cli/validation-format.js';
@@ -81,4 +81,17 @@ test("the status keeps a table's last validation, also when statistics start afr
   resetStatistics(view);
   assert.equal(view.tables.t?.validation?.differingKeys, 3);
   assert.equal(view.tables.unknown, undefined);
+});
+
+test('a scope\'s checksums: one per bucket in bucket order, a bucket or range with no rows empty alike on both sides', () => {
+  const row = (b: number, n: number, s: string, q: string) => ({ b, n, s, q });
+  assert.deepEqual(partChecksums({ buckets: 3 }, [row(2, 1, '7', '49'), row(0, 2, '5', '13')]), [
+    { rows: 2, hash: '5:13' },
+    { rows: 0, hash: '0:0' },
+    { rows: 1, hash: '7:49' },
+  ]);
+  const range = { range: { index: 0, lower: null, upper: null } };
+  assert.deepEqual(partChecksums(range, []), [{ rows: 0, hash: '0:0' }]);
+  // MySQL sends numbers as strings or numbers, ClickHouse as strings: the same checksum.
+  assert.deepEqual(partChecksums(range, [{ b: '0', n: '4', s: '18446744073709551615', q: '3' }]), partChecksums(range, [row(0, 4, '18446744073709551615', '3')]));
 });
