@@ -117,7 +117,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
       if (lastFile !== rangeEnd.file || lastEnd !== rangeEnd.pos) rangeEnd = { file: lastFile, pos: lastEnd };
       for (const [table, body] of batch.drain()) {
         const token = dedupToken.cdc(input.pipe, table, rangeStart, rangeEnd);
-        await deps.destination.insert(input.destinationDatabase, table, insertColumns(schemas.get(table)!), body, token);
+        await deps.destination.insert(input.destinationDatabase, table, insertColumns(schemas.get(table)!), body, token, { urgent: true });
         pipeMetrics.bytesWritten.inc({ pipe: input.pipe, table }, body.chars);
         // A batch written to a resync's shadow too, not yet committed.
         crashPoint(targets.some((t) => t.table === table && t.shadowFrom) ? 'shadow' : 'cdc');

@@ -7,6 +7,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { quoteChIdent, qualifiedChTable, quoteChString } from './quote.js';
 import { InsertBody } from './insert-body.js';
 import { insertSpool } from './insert-spool.js';
+import { StatementQueue } from './statement-queue.js';
 
 /**
  * Where replicated rows land. One small interface over @clickhouse/client,
@@ -25,13 +26,22 @@ export interface Destination {
    * most once (a chunk's page, a batch's last change per key, a repair's
    * source rows).
    */
-  insert(database: string, table: string, columns: string[], rows: InsertBody, dedupToken: string): Promise<void>;
+  insert(database: string, table: string, columns: string[], rows: InsertBody, dedupToken: string, options?: InsertOptions): Promise<void>;
   /**
    * An empty body for a large insert: it writes its rows to files as they
    * come, so its size holds no memory. Its owner discards it once inserted.
    */
   largeBody(): InsertBody;
   close(): Promise<void>;
+}
+
+export interface InsertOptions {
+  /**
+   * Goes ahead of the statements waiting for the embedded engine (see
+   * statement-queue.ts): CDC's batches, which a load beside them must not
+   * hold back. A server runs statements side by side, and ignores it.
+   */
+  urgent?: boolean;
 }
 
 export interface DestinationOptions {
@@ -108,21 +118,27 @@ export function createDestination(options: DestinationOptions): Destination {
     const connection = createChdbConnection({ path: options.embeddedPath ?? '.data/chdb' });
     client = createClient({ connection: connection as never });
   }
+  const queue = new StatementQueue();
+  // A server runs statements side by side; the embedded engine one at a time, in the queue's order.
+  const inTurn = <T>(urgent: boolean, statement: () => Promise<T>) => (kind === 'embedded' ? queue.run(urgent, statement) : statement());
   return {
     kind,
     async command(sql, params) {
-      await client.command({ query: sql, query_params: params });
+      await inTurn(false, () => client.command({ query: sql, query_params: params }));
     },
-    async query<T>(sql: string, params?: Record<string, unknown>) {
-      const rs = await client.query({
-        query: sql,
-        query_params: params,
-        format: 'JSONEachRow',
-        clickhouse_settings: READ_SETTINGS,
+    query<T>(sql: string, params?: Record<string, unknown>) {
+      return inTurn(false, async () => {
+        const rs = await client.query({
+          query: sql,
+          query_params: params,
+          format: 'JSONEachRow',
+          clickhouse_settings: READ_SETTINGS,
+        });
+        return rs.json<T>();
       });
-      return rs.json<T>();
     },
-    async insert(database, table, columns, rows, dedupToken) {
+    async insert(database, table, columns, rows, dedupToken, options) {
+      const urgent = options?.urgent ?? false;
       const head = `INSERT INTO ${qualifiedChTable(database, table)} (${columns.map(quoteChIdent).join(', ')}) `;
       for (const [part, body] of rows.parts().entries()) {
         // The token goes in the statement's own settings: the embedded engine
@@ -130,7 +146,9 @@ export function createDestination(options: DestinationOptions): Destination {
         const settings = { ...INSERT_SETTINGS, insert_deduplication_token: part === 0 ? dedupToken : `${dedupToken}:${part}` };
         if (kind === 'embedded') {
           const fromFile = (path: string) =>
-            client.command({ query: `${head}SETTINGS ${settingsSql({ ...settings, ...FILE_INSERT_SETTINGS })} SELECT * FROM file(${quoteChString(path)}, 'TabSeparated')` });
+            inTurn(urgent, () =>
+              client.command({ query: `${head}SETTINGS ${settingsSql({ ...settings, ...FILE_INSERT_SETTINGS })} SELECT * FROM file(${quoteChString(path)}, 'TabSeparated')` }),
+            );
           // A spilled part is its file already; one in memory is written to one.
           if (typeof body === 'string') {
             await fromFile(body);

@@ -47,12 +47,17 @@ export async function carrySoftDeletes(
   const src = qualifiedChTable(database, table);
   const dst = qualifiedChTable(database, resyncTable);
   const cols = [...schema.columns.map((c) => quoteChIdent(c.name)), quoteChIdent(VERSION_COLUMN), quoteChIdent(DELETED_COLUMN)];
+  // Only keys with a delete among their rows can end in one: the whole old
+  // table is read for its keys and delete flags alone, and the rows of those
+  // keys through the sorting key's index (every row, sorted, took 0.8–0.95 s
+  // of a 2,000,000-row resync with nothing to carry).
+  const deletedKeys = `SELECT ${keys} FROM ${src} WHERE ${quoteChIdent(DELETED_COLUMN)} = 1`;
   await dest.command(
     `INSERT INTO ${dst} (${cols.join(', ')})
      SELECT ${exprs.join(', ')}, ${quoteChIdent(VERSION_COLUMN)}, 1
-       FROM (SELECT * FROM ${src} ORDER BY ${quoteChIdent(VERSION_COLUMN)} DESC LIMIT 1 BY ${keys})
+       FROM (SELECT * FROM ${src} WHERE (${keys}) IN (${deletedKeys}) ORDER BY ${quoteChIdent(VERSION_COLUMN)} DESC LIMIT 1 BY ${keys})
       WHERE ${quoteChIdent(DELETED_COLUMN)} = 1
-        AND (${keys}) NOT IN (SELECT ${keys} FROM ${dst})`,
+        AND (${keys}) NOT IN (SELECT ${keys} FROM ${dst} WHERE (${keys}) IN (${deletedKeys}))`,
   );
   const [row] = await dest.query<{ n: string }>(`SELECT count() AS n FROM ${dst} WHERE ${quoteChIdent(DELETED_COLUMN)} = 1`);
   return Number(row?.n ?? 0);
