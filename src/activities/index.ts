@@ -37,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     pullChanges: wrap(pullChangesActivity(deps), 'self'),
     applyDdl: wrap(applyDdlActivity(deps)),
     carrySoftDeletes: wrap(resync.carrySoftDeletes),
+    carryTablesSoftDeletes: wrap(resync.carryTablesSoftDeletes),
     swapTable: wrap(resync.swapTable),
     readPipeConfig: wrap(control.readPipeConfig),
     pipeFollowsBinlog: wrap(control.pipeFollowsBinlog),

@@ -1,8 +1,10 @@
-import type { ResyncTableInput, SwapOutcome } from '../contract/index.js';
+import { Context } from '@temporalio/activity';
+import type { CarryTablesInput, ResyncTableInput, SwapOutcome } from '../contract/index.js';
 import { carrySoftDeletes } from '../clickhouse/soft-delete-carry.js';
 import { swapWithResync } from '../clickhouse/exchange-tables.js';
 import type { ActivityDeps } from './deps.js';
 import { crashPoint } from './crash-points.js';
+import { keepAlive } from './keep-alive.js';
 
 export function resyncTableActivities(deps: ActivityDeps) {
   return {
@@ -10,6 +12,24 @@ export function resyncTableActivities(deps: ActivityDeps) {
     async carrySoftDeletes(input: ResyncTableInput): Promise<number> {
       const { database, schema } = input;
       const carried = await carrySoftDeletes(deps.destination, database, schema.table, schema.table + input.resyncSuffix, schema);
+      crashPoint('carry');
+      return carried;
+    },
+    /**
+     * The same for several tables, one after another, in the input's order:
+     * one activity and one workflow task for them all (a pipe of 300 small
+     * tables spent about 110 ms a table on them). A retry carries them all
+     * again, which inserts nothing more.
+     */
+    async carryTablesSoftDeletes(input: CarryTablesInput): Promise<number[]> {
+      const { database, schemas, resyncSuffix } = input;
+      const carried: number[] = [];
+      const stop = keepAlive(Context.current(), () => ({ tables: carried.length }));
+      try {
+        for (const schema of schemas) carried.push(await carrySoftDeletes(deps.destination, database, schema.table, schema.table + resyncSuffix, schema));
+      } finally {
+        stop();
+      }
       crashPoint('carry');
       return carried;
     },

@@ -184,6 +184,13 @@ export interface ResyncTableInput {
   marker: string;
 }
 
+/** Several tables' soft deletes, carried by one activity. */
+export interface CarryTablesInput {
+  database: string;
+  schemas: TableSchema[];
+  resyncSuffix: string;
+}
+
 export interface StopPipeInput {
   pipe: string;
   /** Apply every change up to here, then end; absent: end at once. */

@@ -10,6 +10,7 @@ import { packCarryOver } from './carry-over.js';
 import { PipeControls, SEARCH_ATTRIBUTES } from './controls.js';
 import { setupActivities, stepActivities, stopActivities } from './activity-options.js';
 import { prepareAndLoadInRuns } from './snapshot.js';
+import { carrySoftDeletesOf } from './carried-deletes.js';
 
 
 /** Patch id: the pipe drains CDC to a recorded position before the load. */
@@ -95,10 +96,7 @@ async function swapTables(
   marker: string,
   results: Record<string, ResyncTableResult>,
 ): Promise<void> {
-  const carried = new Map<string, number>();
-  for (const schema of schemas) {
-    carried.set(schema.table, await stepActivities.carrySoftDeletes({ database, schema, resyncSuffix: RESYNC_SUFFIX, marker }));
-  }
+  const carried = await carrySoftDeletesOf(database, schemas.map((schema) => ({ schema, marker })), RESYNC_SUFFIX);
   for (const schema of schemas) {
     results[schema.table] = {
       rows: controls.view.tables[schema.table]?.initialLoad.rowsLoaded ?? 0,

@@ -17,6 +17,7 @@ import { historyLong, packCarryOver } from './carry-over.js';
 import { PipeControls } from './controls.js';
 import { groupsOf, inLanes } from '../pipe/lanes.js';
 import { checkShadows } from './shadow-check.js';
+import { carrySoftDeletesOf } from './carried-deletes.js';
 import { beginShadows, loadShadow } from './shadow-load.js';
 import type { ResyncJob } from './resync-job.js';
 
@@ -201,11 +202,7 @@ async function swapIn(job: ResyncJob, names: string[]): Promise<string[]> {
   // Update ids unique to this run (and to this round of swaps).
   const run = `${job.marker}/${digest(names)}`;
   await stepActivities.catchUp({ pipe: config.name, resync, run, position: furthest });
-  const carried: Record<string, number> = {};
-  for (const name of names) {
-    const { schema, marker } = job.starts[name]!;
-    carried[name] = await stepActivities.carrySoftDeletes({ database: config.destination.database, schema, resyncSuffix: RESYNC_SUFFIX, marker });
-  }
+  const carried = await carrySoftDeletesOf(config.destination.database, names.map((n) => job.starts[n]!), RESYNC_SUFFIX);
   const swaps: Record<string, SwapOutcome | 'ended'> = {};
   for (const group of patched(SWAPS_IN_GROUPS) ? groupsOf(names, SWAP_GROUP) : [names]) {
     Object.assign(swaps, await stepActivities.swapShadows({ pipe: config.name, resync, run, tables: group }));
@@ -217,7 +214,7 @@ async function swapIn(job: ResyncJob, names: string[]): Promise<string[]> {
       ended.push(name);
       continue;
     }
-    job.results[name] = { rows: job.controls.view.tables[name]?.initialLoad.rowsLoaded ?? 0, softDeletesCarried: carried[name] ?? 0, swap };
+    job.results[name] = { rows: job.controls.view.tables[name]?.initialLoad.rowsLoaded ?? 0, softDeletesCarried: carried.get(name) ?? 0, swap };
   }
   return ended;
 }
