@@ -118,6 +118,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
       for (const [table, body] of batch.drain()) {
         const token = dedupToken.cdc(input.pipe, table, rangeStart, rangeEnd);
         await deps.destination.insert(input.destinationDatabase, table, insertColumns(schemas.get(table)!), body, token, { urgent: true });
+        cdcActivity.wrote(input.syncIntervalMs);
         pipeMetrics.bytesWritten.inc({ pipe: input.pipe, table }, body.chars);
         // A batch written to a resync's shadow too, not yet committed.
         crashPoint(targets.some((t) => t.table === table && t.shadowFrom) ? 'shadow' : 'cdc');
@@ -136,7 +137,6 @@ export function pullChangesActivity(deps: ActivityDeps) {
       (positionReached(committed, target) || (stream.pending === 0 && Date.now() - stream.lastEventAt >= DRAIN_IDLE_MS));
     if (!reused) stream.start();
     const stopKeepAlive = keepAlive(ctx, () => ({ committed }));
-    cdcActivity.begin();
     try {
       for (;;) {
         ctx.cancellationSignal.throwIfAborted();
@@ -173,7 +173,6 @@ export function pullChangesActivity(deps: ActivityDeps) {
         if (full) await flush();
       }
     } finally {
-      cdcActivity.end();
       stopKeepAlive();
       if (!kept) await stream.stop();
     }

@@ -28,7 +28,7 @@ const PAGE_CHARS = 32 * 1024 * 1024;
  * rows loaded in 9.8–10.7 s (the worker 12.5–14.2 CPU-s) against 10.5–11.7
  * s (14.6–16.7) for 25,000.
  *
- * While CDC runs in this process (an online resync, tables added to a
+ * While CDC writes in this process (an online resync, tables added to a
  * running pipe), its batches wait behind such inserts: the longest CDC lag
  * during an online resync was 7.2–9.4 s with blocks of 100,000 rows against
  * 3.6–5.8 s with 25,000, and the resync itself was faster with the smaller
