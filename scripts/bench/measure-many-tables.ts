@@ -8,7 +8,8 @@ import type { BenchContext } from './context.js';
 import { ensureManyTables, type ManyTables } from './many-tables.js';
 import { measureNativeCopy } from './measure-native-copy.js';
 import { count, seconds } from './output.js';
-import { createAndLoad } from './pipe-load.js';
+import { createAndLoad, statusTime } from './pipe-load.js';
+import type { PipeStatusView } from '../../src/pipe/status.js';
 import { BENCH_DB } from './source-table.js';
 
 export interface ManyTablesResult {
@@ -26,6 +27,8 @@ export interface ManyTablesResult {
   maxHistoryBytes: number;
   cdc: { changes: number; ms: number; changesPerSecond: number };
   resyncMs: number;
+  /** How the resync's time splits, from the pipe's statuses: Setup (shadows begun), Snapshot (loads), Resync (checks, carry and swaps). */
+  resyncPhases: { setupMs: number; snapshotMs: number; swapMs: number };
 }
 
 /** A history's size, its input's (a carry-over's) size, and what its events are (activities by name), most frequent first. */
@@ -43,18 +46,58 @@ function historySize(history: History): { events: number; bytes: number; inputBy
   return { events: history.events?.length ?? 0, bytes: JSON.stringify(history).length, inputBytes, kinds: top };
 }
 
+type HistoryEvent = NonNullable<History['events']>[number];
+
+const eventMs = (e: HistoryEvent | undefined) => {
+  const t = e?.eventTime;
+  return t ? Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6) : 0;
+};
+
+/**
+ * Where a workflow's time went: per activity type, how many ran and their
+ * time from scheduled to completed, summed; and the span of its signals to
+ * other workflows. Summed times overlap (activities run in lanes).
+ */
+function activityTimes(history: History, into: Map<string, { n: number; ms: number }>): void {
+  const events = history.events ?? [];
+  const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+  const add = (kind: string, ms: number) => {
+    const t = into.get(kind) ?? { n: 0, ms: 0 };
+    t.n++;
+    t.ms += ms;
+    into.set(kind, t);
+  };
+  for (const e of events) {
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const scheduled = byId.get(Number(done.scheduledEventId));
+      add(scheduled?.activityTaskScheduledEventAttributes?.activityType?.name ?? 'activity', eventMs(e) - eventMs(scheduled));
+    }
+    const signalled = e.externalWorkflowExecutionSignaledEventAttributes;
+    if (signalled) add('signal', eventMs(e) - eventMs(byId.get(Number(signalled.initiatedEventId))));
+  }
+}
+
+const formatTimes = (times: Map<string, { n: number; ms: number }>) =>
+  [...times]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .map(([k, t]) => `${k} ${t.n}× ${seconds(t.ms)}`)
+    .join(', ');
+
 /** The longest history among a workflow's runs (it continues as new), and how many runs it has. */
-async function largestRun(client: Client, workflowId: string): Promise<{ events: number; bytes: number; kinds: string; runs: number; largestInput: number }> {
+async function largestRun(client: Client, workflowId: string): Promise<{ events: number; bytes: number; kinds: string; runs: number; largestInput: number; times: string }> {
   let largest = { events: 0, bytes: 0, inputBytes: 0, kinds: '' };
   let runs = 0;
   let largestInput = 0;
+  const times = new Map<string, { n: number; ms: number }>();
   for await (const { history } of workflowRuns(client, workflowId)) {
     runs++;
+    activityTimes(history, times);
     const size = historySize(history);
     if (size.events > largest.events) largest = size;
     largestInput = Math.max(largestInput, size.inputBytes);
   }
-  return { ...largest, runs, largestInput };
+  return { ...largest, runs, largestInput, times: formatTimes(times) };
 }
 
 /**
@@ -74,10 +117,18 @@ export async function measureManyTables(ctx: BenchContext, tableCount: number): 
   ctx.out.result(
     `many tables: ${result.tables} tables, ${count(result.rows)} rows: create → Running ${seconds(result.createToRunningMs)} vs native copies ` +
       `${seconds(nativeMs)} (${seconds(before.ms)} before, ${seconds(after.ms)} after; ×${result.ratio.toFixed(2)}); ` +
-      `CDC ${count(result.cdc.changes)} changes over every table in ${seconds(result.cdc.ms)}; resync ${seconds(result.resyncMs)}; ` +
+      `CDC ${count(result.cdc.changes)} changes over every table in ${seconds(result.cdc.ms)}; resync ${seconds(result.resyncMs)} ` +
+      `(Setup ${seconds(result.resyncPhases.setupMs)}, Snapshot ${seconds(result.resyncPhases.snapshotMs)}, checks and swaps ${seconds(result.resyncPhases.swapMs)}); ` +
       `largest history ${result.maxHistoryEvents} events, ${Math.round(result.maxHistoryBytes / 1024)} KiB`,
   );
   return result;
+}
+
+/** A resync's steps, from the statuses the pipe showed between `from` and `to`. */
+function phasesOf(view: PipeStatusView, from: number, to: number): ManyTablesResult['resyncPhases'] {
+  const snapshotAt = statusTime(view, 'Snapshot') ?? from;
+  const resyncAt = statusTime(view, 'Resync') ?? snapshotAt;
+  return { setupMs: snapshotAt - from, snapshotMs: resyncAt - snapshotAt, swapMs: to - resyncAt };
 }
 
 /** The pipe's part: create → Running, CDC over every table, a resync, and the histories they left. */
@@ -106,10 +157,14 @@ async function measurePipe(ctx: BenchContext, many: ManyTables): Promise<Omit<Ma
     await sw.client.resync(pipe);
     await sw.client.waitForResync(pipe, 60 * 60_000);
     const resyncMs = Date.now() - resyncStarted;
+    const resyncPhases = phasesOf(await sw.client.status(pipe), resyncStarted, resyncStarted + resyncMs);
     const ids = [pipeWorkflowId(pipe), resyncWorkflowId(pipe)];
     const sizes = await Promise.all(ids.map((id) => largestRun(sw.client.temporal, id)));
     sizes.forEach((s, i) =>
-      ctx.out.progress(`many tables: ${ids[i]}: ${s.runs} runs, the largest input ${Math.round(s.largestInput / 1024)} KiB, the longest ${s.events} events: ${s.kinds}`),
+      ctx.out.progress(
+        `many tables: ${ids[i]}: ${s.runs} runs, the largest input ${Math.round(s.largestInput / 1024)} KiB, the longest ${s.events} events: ${s.kinds}; ` +
+          `scheduled → completed, summed over every run: ${s.times}`,
+      ),
     );
     await sw.client.drop(pipe);
     return {
@@ -120,6 +175,7 @@ async function measurePipe(ctx: BenchContext, many: ManyTables): Promise<Omit<Ma
       maxHistoryBytes: Math.max(...sizes.map((s) => s.bytes)),
       cdc,
       resyncMs,
+      resyncPhases,
     };
   } finally {
     await sw.worker.stop();

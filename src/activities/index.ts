@@ -22,12 +22,14 @@ export function createActivities(deps: ActivityDeps) {
   const validation = validationActivities(deps);
   const plans = planChunksActivities(deps);
   const loads = loadChunkActivities(deps);
+  const shadows = prepareShadowActivity(deps);
   return {
     preparePipe: wrap(preparePipeActivity(deps)),
     createTables: wrap(createTablesActivity(deps)),
     validateSource: wrap(validateSourceActivity(deps)),
     readSourcePosition: wrap(readSourcePositionActivity(deps)),
-    prepareShadow: wrap(prepareShadowActivity(deps)),
+    prepareShadow: wrap(shadows.prepareShadow),
+    prepareShadows: wrap(shadows.prepareShadows),
     checkBinlogHolds: wrap(binlogWatchActivity(deps)),
     planTableChunks: wrap(plans.planTableChunks),
     planTablesChunks: wrap(plans.planTablesChunks),
@@ -39,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     carrySoftDeletes: wrap(resync.carrySoftDeletes),
     carryTablesSoftDeletes: wrap(resync.carryTablesSoftDeletes),
     swapTable: wrap(resync.swapTable),
+    swapTables: wrap(resync.swapTables),
     readPipeConfig: wrap(control.readPipeConfig),
     pipeFollowsBinlog: wrap(control.pipeFollowsBinlog),
     readPipeTables: wrap(control.readPipeTables),
@@ -51,8 +54,11 @@ export function createActivities(deps: ActivityDeps) {
     catchUp: wrap(calls.catchUp),
     swapShadows: wrap(calls.swapShadows),
     planValidation: wrap(validation.planValidation),
+    planValidations: wrap(validation.planValidations),
     checksumSource: wrap(validation.checksumSource),
     checksumDestination: wrap(validation.checksumDestination),
+    checksumSources: wrap(validation.checksumSources),
+    checksumDestinations: wrap(validation.checksumDestinations),
     diffPart: wrap(validation.diffPart),
     repairPart: wrap(validation.repairPart),
   };

@@ -1,4 +1,4 @@
-import type { CreateTablesInput, PreparePipeInput, PreparePipeResult, PrepareShadowInput } from '../contract/activity-io.js';
+import type { CreateTablesInput, PreparePipeInput, PreparePipeResult, PrepareShadowInput, PrepareShadowsInput } from '../contract/activity-io.js';
 import type { ShadowStart } from '../contract/messages.js';
 import type { PipeConfig } from '../pipe/config.js';
 import type { BinlogPosition } from '../pipe/status.js';
@@ -92,25 +92,36 @@ export function readSourcePositionActivity(deps: ActivityDeps) {
 
 export function prepareShadowActivity(deps: ActivityDeps) {
   /**
-   * An online resync's shadow of one table (`config.tables[0]`): records the
-   * binlog's end first, then reads the table's definition and creates
-   * `<table>_resync` from it (CREATE OR REPLACE, with the resync's marker).
-   * A definition changed between the two shows in CDC as rows of another
-   * shape, which restarts the shadow. Does not wait for prepared XA
+   * An online resync's shadows of `config.tables`: records the binlog's end
+   * first, then reads the tables' definitions and creates each
+   * `<table>_resync` from its own (CREATE OR REPLACE, with its marker). A
+   * definition changed between the two shows in CDC as rows of another
+   * shape, which restarts that shadow. Does not wait for prepared XA
    * transactions (the pipe runs this between two batches): it fails, and the
-   * resync asks again.
+   * resync asks again. One connection and one check of the source for them
+   * all: a group of 16 prepared one activity each took about 1.6 s.
    */
-  return async function prepareShadow(input: PrepareShadowInput): Promise<ShadowStart> {
-    const { config, marker } = input;
+  async function prepareShadows(input: PrepareShadowsInput): Promise<ShadowStart[]> {
+    const { config, markers } = input;
     const database = config.destination.database;
     return withCheckedSource(deps, config, async (conn) => {
       const position = await startPosition(conn, 0);
-      const [schema] = await checkSource(conn, config);
-      if (!schema) throw new Error('prepareShadow needs one table');
+      const schemas = await checkSource(conn, config);
       await deps.destination.command(createDatabaseSql(database));
-      await deps.destination.command(createTableSql(database, schema.table + RESYNC_SUFFIX, schema, { mode: 'or-replace', comment: marker }));
-      return { position, schema };
+      for (const [i, schema] of schemas.entries()) {
+        await deps.destination.command(createTableSql(database, schema.table + RESYNC_SUFFIX, schema, { mode: 'or-replace', comment: markers[i] }));
+      }
+      return schemas.map((schema) => ({ position, schema }));
     });
+  }
+  return {
+    /** One table's shadow (`config.tables[0]`; the pipe's requests before shadows-prepared-together). */
+    async prepareShadow(input: PrepareShadowInput): Promise<ShadowStart> {
+      const [start] = await prepareShadows({ config: input.config, markers: [input.marker] });
+      if (!start) throw new Error('prepareShadow needs one table');
+      return start;
+    },
+    prepareShadows,
   };
 }
 

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { CarryTablesInput, ResyncTableInput, SwapOutcome } from '../contract/index.js';
+import type { CarryTablesInput, ResyncTableInput, SwapOutcome, SwapTablesInput } from '../contract/index.js';
 import { carrySoftDeletes } from '../clickhouse/soft-delete-carry.js';
 import { swapWithResync } from '../clickhouse/exchange-tables.js';
 import type { ActivityDeps } from './deps.js';
@@ -39,6 +39,19 @@ export function resyncTableActivities(deps: ActivityDeps) {
       const outcome = await swapWithResync(deps.destination, database, schema.table, schema.table + input.resyncSuffix, input.marker);
       crashPoint('swap');
       return outcome;
+    },
+    /**
+     * The same for several tables, one after another, in the input's order:
+     * one activity (and one workflow task of the pipe, which holds CDC
+     * meanwhile) for them all. A retry finds the tables swapped already.
+     */
+    async swapTables(input: SwapTablesInput): Promise<SwapOutcome[]> {
+      const outcomes: SwapOutcome[] = [];
+      for (const { schema, marker } of input.tables) {
+        outcomes.push(await swapWithResync(deps.destination, input.database, schema.table, schema.table + input.resyncSuffix, marker));
+        crashPoint('swap');
+      }
+      return outcomes;
     },
   };
 }

@@ -56,6 +56,12 @@ export interface PreparePipeResult {
   tablesDeferred?: boolean;
 }
 
+/** Several tables' shadows (`config.tables`), each with its marker, in the same order. */
+export interface PrepareShadowsInput {
+  config: PipeConfig;
+  markers: string[];
+}
+
 export interface PrepareShadowInput {
   /** The pipe's configuration with the one table to shadow (as the resync asks for it). */
   config: PipeConfig;
@@ -100,7 +106,8 @@ export interface LoadChunkResult {
 
 /** Several small tables, each one chunk, loaded one after another by one activity (same settings as LoadChunkInput's). */
 export interface LoadTablesInput extends Omit<LoadChunkInput, 'schema' | 'chunk' | 'destinationTable'> {
-  tables: { schema: TableSchema; chunk: Chunk; destinationTable: string }[];
+  /** A table's own version and load id, where they differ from the shared ones (shadows of an online resync). */
+  tables: { schema: TableSchema; chunk: Chunk; destinationTable: string; version?: number; loadId?: string }[];
 }
 
 /** Each table's outcome, in the input's order: its rows, or the change of definition that stopped its load. */
@@ -188,6 +195,13 @@ export interface ResyncTableInput {
 export interface CarryTablesInput {
   database: string;
   schemas: TableSchema[];
+  resyncSuffix: string;
+}
+
+/** Several pairs swapped by one activity, each with its resync's marker. */
+export interface SwapTablesInput {
+  database: string;
+  tables: { schema: TableSchema; marker: string }[];
   resyncSuffix: string;
 }
 

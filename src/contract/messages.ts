@@ -101,6 +101,8 @@ export const holdUpdate = defineUpdate<void, [{ holder: string; seconds: number 
 export const swapShadowsUpdate = defineUpdate<Record<string, SwapOutcome | 'ended'>, [{ resync: string; tables: string[] }]>('swapShadows');
 /** A resync tells its pipe how a table's load goes (Initial Load Stats, shown by the pipe). */
 export const shadowProgressSignal = defineSignal<[{ resync: string; table: string; load: InitialLoadStats }]>('shadowProgress');
+/** The same for several tables at once (a resync loading a group of shadows together). */
+export const shadowsProgressSignal = defineSignal<[{ resync: string; loads: Record<string, InitialLoadStats> }]>('shadowsProgress');
 /** A whole-pipe resync tells its pipe which of its steps it is in (the status users see), null when done. */
 export const resyncPhaseSignal = defineSignal<[{ resync: string; phase: PipeStatus | null; error?: string }]>('resyncPhase');
 /** A resync dropped or given up: its shadows are no longer written. */
@@ -116,6 +118,8 @@ export const shadowStoppedSignal = defineSignal<[{ table: string; reason: string
 export const tablesQuery = defineQuery<{ schemas: TableSchema[]; stopped: Record<string, string> }>('tables');
 /** A table's validation ended (from a validation, a repair, or a resync checking a table before its swap): the pipe's status shows it. */
 export const validationResultSignal = defineSignal<[{ table: string; validation: TableValidation }]>('validationResult');
+/** The same for several tables at once: one signal for a validation's tables, not one each. */
+export const validationResultsSignal = defineSignal<[{ tables: Record<string, TableValidation> }]>('validationResults');
 /** How far a validation or repair is: parts compared of all, rows compared, keys found different so far. */
 export interface ValidationProgress {
   partsDone: number;

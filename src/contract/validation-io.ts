@@ -24,6 +24,13 @@ export interface PlanValidationInput {
   rowsPerPart: number;
 }
 
+/** Several tables' plans, on one connection. */
+export interface PlanValidationsInput {
+  source: SourceConfig;
+  schemas: TableSchema[];
+  rowsPerPart: number;
+}
+
 export interface SourceChecksumInput extends ComparedTable {
   scope: ChecksumScope;
   /** This part's share of the validation's cap on rows read per second, if any. */
@@ -35,6 +42,33 @@ export interface SourceChecksumResult {
   position: BinlogPosition;
   /** One checksum (a range), or one per bucket. */
   sums: PartChecksum[];
+}
+
+/** A part of one table, among several a single activity checksums. */
+export interface TablePart {
+  table: string;
+  schema: TableSchema;
+  scope: ChecksumScope;
+}
+
+/** Several small tables' parts, checksummed at the source inside one consistent snapshot. */
+export interface SourceChecksumsInput {
+  source: SourceConfig;
+  parts: TablePart[];
+}
+
+export interface SourceChecksumsResult {
+  /** The one snapshot's binlog position. */
+  position: BinlogPosition;
+  /** Each part's checksums, in the input's order. */
+  sums: PartChecksum[][];
+}
+
+/** The same parts in ClickHouse, as of one version. */
+export interface DestinationChecksumsInput {
+  database: string;
+  parts: TablePart[];
+  asOf: number | null;
 }
 
 export interface DestinationChecksumInput extends ComparedTable {

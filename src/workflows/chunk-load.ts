@@ -34,6 +34,8 @@ export interface SnapshotPlan {
   yieldWanted?: () => boolean;
   /** Setup left the destination tables to the load: each group is created, marked with `comment`, as it is planned. */
   createTables?: { comment?: string };
+  /** A table's own version and load id (a resync's shadows each start at a position of their own), and who hears of its progress. */
+  perTable?: (table: string) => Pick<TableLoad, 'version' | 'loadId' | 'onProgress' | 'view'>;
 }
 
 /** One table's load: its rows go to `target` with `version`, its statistics to `load`. */
@@ -104,7 +106,7 @@ export async function loadTablesOf(loads: { job: TableLoad; chunk: Chunk }[], ra
   if (!first) return [];
   const results = await loadActivities.loadTables({
     ...chunkSettings(first.job, rate),
-    tables: loads.map(({ job, chunk }) => ({ schema: job.schema, chunk, destinationTable: job.target })),
+    tables: loads.map(({ job, chunk }) => ({ schema: job.schema, chunk, destinationTable: job.target, version: job.version, loadId: job.loadId })),
   });
   return loads.map(({ job }, i) => {
     const result = results[i];

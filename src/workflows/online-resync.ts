@@ -6,32 +6,27 @@ import {
   shadowStoppedSignal,
 } from '../contract/messages.js';
 import type { OnlineResyncCarryOver, ResyncWorkflowFunction, ResyncWorkflowResult, SwapOutcome } from '../contract/workflow-io.js';
-import type { PipeConfig, TableConfig } from '../pipe/config.js';
+import type { PipeConfig } from '../pipe/config.js';
 import { pipeWorkflowId, RESYNC_SUFFIX } from '../pipe/names.js';
 import type { ParsedResyncRequest } from '../pipe/resync-options.js';
 import { initialView, type PipeStatus } from '../pipe/status.js';
 import { positionReached } from '../pipe/version.js';
 import { digest } from '../pipe/digest.js';
 import { stepActivities } from './activity-options.js';
-import { historyLong, packCarryOver } from './carry-over.js';
+import { packCarryOver } from './carry-over.js';
 import { PipeControls } from './controls.js';
 import { groupsOf, inLanes } from '../pipe/lanes.js';
 import { checkShadows } from './shadow-check.js';
 import { carrySoftDeletesOf } from './carried-deletes.js';
-import { beginShadows, loadShadow } from './shadow-load.js';
-import type { ResyncJob } from './resync-job.js';
+import { loadShadow } from './shadow-load.js';
+import { loadShadows } from './shadow-groups.js';
+import { timeToCarryOn, type ResyncJob } from './resync-job.js';
 
 /** Patch id: each loaded `_resync` table is validated (and repaired) before its swap. */
 const VALIDATE_BEFORE_SWAP = 'validate-before-swap';
 
 /** Patch id: a long load goes on in the workflow's next run (continue-as-new) between two tables. */
 const RESYNC_YIELDS = 'resync-yields';
-
-/** Patch id: the shadows of SHADOW_GROUP tables are begun at once (see loadShadows). */
-const SHADOWS_BEGUN_IN_GROUPS = 'shadows-begun-in-groups';
-
-/** Shadows begun by one request (the pipe prepares them all between the same two batches). */
-const SHADOW_GROUP = 16;
 
 /** Patch id: the pipe swaps the shadows in SWAP_GROUP at a time, each group between two batches. */
 const SWAPS_IN_GROUPS = 'swaps-in-groups';
@@ -44,6 +39,15 @@ const SWAPS_IN_GROUPS = 'swaps-in-groups';
  * swapped a batch apart hold the same data.)
  */
 const SWAP_GROUP = 16;
+
+/**
+ * Patch id: SWAP_GROUP_TOGETHER tables a group, now that the pipe swaps a
+ * group with one activity (swaps-together): a swap is about 26 ms of
+ * statements, and each group waits for a batch to end (about 1.4 s
+ * measured), so 300 tables took 34 s in groups of 16.
+ */
+const LARGER_SWAP_GROUPS = 'larger-swap-groups';
+const SWAP_GROUP_TOGETHER = 64;
 
 /**
  * Parts (about a table's load chunks) validated at once before the swap:
@@ -118,31 +122,6 @@ export async function onlineResync(request: ParsedResyncRequest, config: PipeCon
 }
 
 /**
- * Loads the tables' shadows; once the history is long, returns the tables
- * not loaded (the next run loads them; a shadow begun for one is found
- * again by its marker). The shadows of SHADOW_GROUP tables are begun by one
- * request, between the same two batches: one at a time, each start waited
- * for a batch to stop, about 1.5 s a table.
- */
-async function loadShadows(job: ResyncJob, tables: TableConfig[]): Promise<string[]> {
-  const left: string[] = [];
-  const grouped = patched(SHADOWS_BEGUN_IN_GROUPS);
-  for (const group of grouped ? groupsOf(tables, SHADOW_GROUP) : [tables]) {
-    if (grouped && timeToCarryOn(job)) {
-      left.push(...group.map((t) => t.name));
-      continue;
-    }
-    const begun = grouped ? await beginShadows(job, group) : [];
-    await inLanes(group, job.config.settings.snapshotTablesInParallel, async (table) => {
-      if (timeToCarryOn(job)) return void left.push(table.name);
-      await loadShadow(job, table, begun[group.indexOf(table)]);
-      job.done++;
-    });
-  }
-  return left;
-}
-
-/**
  * Validates the loaded shadows (in groups of about CHECK_PARTS parts: a
  * long history goes on in the next run between two), swaps them in, and
  * loads again those whose shadow the pipe ended meanwhile (their definition
@@ -180,9 +159,6 @@ function nextGroup(job: ResyncJob, names: string[]): string[] {
   return group.length > 0 ? group : names.slice(0, 1);
 }
 
-/** Whether the history is long enough to go on in the next run (each run does some work). */
-const timeToCarryOn = (job: ResyncJob) => job.yields && job.done > 0 && historyLong();
-
 /** What the next run goes on from. */
 function carryOn(job: ResyncJob, left: string[]): OnlineResyncCarryOver {
   const { config, marker, controls } = job;
@@ -204,7 +180,9 @@ async function swapIn(job: ResyncJob, names: string[]): Promise<string[]> {
   await stepActivities.catchUp({ pipe: config.name, resync, run, position: furthest });
   const carried = await carrySoftDeletesOf(config.destination.database, names.map((n) => job.starts[n]!), RESYNC_SUFFIX);
   const swaps: Record<string, SwapOutcome | 'ended'> = {};
-  for (const group of patched(SWAPS_IN_GROUPS) ? groupsOf(names, SWAP_GROUP) : [names]) {
+  const grouped = patched(SWAPS_IN_GROUPS);
+  const size = grouped && patched(LARGER_SWAP_GROUPS) ? SWAP_GROUP_TOGETHER : SWAP_GROUP;
+  for (const group of grouped ? groupsOf(names, size) : [names]) {
     Object.assign(swaps, await stepActivities.swapShadows({ pipe: config.name, resync, run, tables: group }));
   }
   const ended: string[] = [];

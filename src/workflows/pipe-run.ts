@@ -1,6 +1,6 @@
 import { ApplicationFailure, ParentClosePolicy, condition, patched, setHandler, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { addTablesUpdate, cdcTargetsQuery, configQuery, drainAndStopSignal, resyncRefusedSignal, resyncUpdate, tablesQuery, validationResultSignal } from '../contract/messages.js';
+import { addTablesUpdate, cdcTargetsQuery, configQuery, drainAndStopSignal, resyncRefusedSignal, resyncUpdate, tablesQuery, validationResultSignal, validationResultsSignal } from '../contract/messages.js';
 import type { PipeCarryOver, PipeLoadCarryOver } from '../contract/workflow-io.js';
 import { parsePipeConfig, type PipeConfig, type PipeConfigInput, type TableConfig } from '../pipe/config.js';
 import { permanentFailure } from '../pipe/errors.js';
@@ -68,6 +68,9 @@ export class PipeRun {
     setHandler(tablesQuery, () => ({ schemas: this.tables?.schemas ?? [], stopped: this.tables?.stopped ?? {} }));
     setHandler(cdcTargetsQuery, () => this.tables?.targets() ?? []);
     setHandler(validationResultSignal, ({ table, validation }) => recordValidation(this.view, table, validation));
+    setHandler(validationResultsSignal, ({ tables }) => {
+      for (const [table, validation] of Object.entries(tables)) recordValidation(this.view, table, validation);
+    });
     // A drain for a resync needs CDC to make progress; a pipe whose batches
     // fail ends at once instead, so the resync can rescue it.
     this.controls.onRetry = ({ activity }) => {

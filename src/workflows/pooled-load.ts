@@ -87,6 +87,7 @@ async function loadWorks(works: Work[], rate: number | undefined, changed: Recor
     const change = changes[i];
     if (change) changed[table] ??= change;
     if (--w.left.n === 0 && !changed[table]) finishTableLoad(w.job.load, new Date());
+    w.job.onProgress?.();
   });
 }
 
@@ -133,7 +134,9 @@ export async function loadTablesPooled(plan: SnapshotPlan): Promise<LoadOutcome>
   const groups = batched ? groupsOf(plan.schemas, PLAN_GROUP) : plan.schemas.map((schema) => [schema]);
   const planning = inLanes(groups, lanes, async (group: TableSchema[]) => {
     if (yielding()) return;
-    const jobs = group.map((schema): TableLoad => ({ ...plan, schema, target: plan.target(schema.table), load: plan.view.tables[schema.table]!.initialLoad }));
+    const jobs = group.map(
+      (schema): TableLoad => ({ ...plan, schema, target: plan.target(schema.table), load: plan.view.tables[schema.table]!.initialLoad, ...plan.perTable?.(schema.table) }),
+    );
     for (const job of jobs) startTableLoad(job.load, new Date());
     const plans = await planGroup(plan, group, rows, batched);
     jobs.forEach((job, i) => {

@@ -3,6 +3,7 @@ import type { ResyncTableResult } from '../contract/workflow-io.js';
 import type { PipeConfig, TableConfig } from '../pipe/config.js';
 import type { PipeStatus } from '../pipe/status.js';
 import type { PipeControls } from './controls.js';
+import { historyLong } from './carry-over.js';
 
 /** An online resync's state, as its steps share it (see online-resync.ts). */
 export interface ResyncJob {
@@ -28,3 +29,6 @@ export interface ResyncJob {
   starts: Record<string, ShadowStart & { marker: string }>;
   results: Record<string, ResyncTableResult>;
 }
+
+/** Whether the history is long enough to go on in the next run (each run does some work). */
+export const timeToCarryOn = (job: ResyncJob) => job.yields && job.done > 0 && historyLong();

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { PipeConfig } from '../pipe/config.js';
 import { permanentFailure } from '../pipe/errors.js';
 import { RESYNC_SUFFIX } from '../pipe/names.js';
@@ -6,7 +7,7 @@ import type { KeyDifference, TableValidation } from '../pipe/validation.js';
 import { loadActivities } from './activity-options.js';
 import { inLanes } from '../pipe/lanes.js';
 import { validateTargets, type ValidationRun } from './table-validation.js';
-import { report } from './validate.js';
+import { RESULTS_TOGETHER, report } from './validate.js';
 
 /** Differences named in the message of a table that still differs. */
 const NAMED = 5;
@@ -34,6 +35,8 @@ export async function checkShadows(config: PipeConfig, resync: string, run: stri
   const targets = shadows.map((schema) => ({ schema, table: schema.table + RESYNC_SUFFIX }));
   const found = await validateTargets(validation, targets);
   const still: string[] = [];
+  const together = patched(RESULTS_TOGETHER);
+  const results: Record<string, TableValidation> = {};
   for (const target of targets) {
     const name = target.schema.table;
     let result: TableValidation = found[name]!;
@@ -54,12 +57,14 @@ export async function checkShadows(config: PipeConfig, resync: string, run: stri
       const checked = (await validateTargets(validation, [{ ...target, parts: result.partsToRepair }]))[name]!;
       result = { ...checked, rowsCompared: result.rowsCompared, parts: result.parts, repairedKeys };
     }
-    await report(config.name, { [name]: result });
+    if (together) results[name] = result;
+    else await report(config.name, { [name]: result });
     if (result.differingKeys > 0) {
       const named = result.differences.slice(0, NAMED).map(describe).join(', ');
       still.push(`table "${name}": its new table differs from the source after a repair: ${result.differingKeys} key${result.differingKeys === 1 ? '' : 's'} (${named})`);
     }
   }
+  if (together) await report(config.name, results);
   if (still.length > 0) {
     throw permanentFailure(`${still.join('; ')}; not swapped in, the live table stays in service (pipectl resume checks again, pipectl drop ends the resync)`);
   }

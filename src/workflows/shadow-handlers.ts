@@ -1,4 +1,4 @@
-import { setHandler } from '@temporalio/workflow';
+import { patched, setHandler } from '@temporalio/workflow';
 import {
   beginShadowsUpdate,
   beginShadowUpdate,
@@ -7,14 +7,18 @@ import {
   resyncEndedSignal,
   resyncPhaseSignal,
   shadowProgressSignal,
+  shadowsProgressSignal,
   swapShadowsUpdate,
   type ShadowRequest,
   type ShadowStart,
 } from '../contract/messages.js';
-import type { SwapOutcome } from '../contract/workflow-io.js';
+import type { Shadow, SwapOutcome } from '../contract/workflow-io.js';
+import type { ResyncTableInput } from '../contract/activity-io.js';
+import type { PipeTables } from './pipe-tables.js';
 import { parsePipeConfig, type TableConfig } from '../pipe/config.js';
 import { permanentFailure } from '../pipe/errors.js';
 import { RESYNC_SUFFIX } from '../pipe/names.js';
+import type { InitialLoadStats } from '../pipe/status.js';
 import { recordActivity, resetStatistics } from '../pipe/status-updates.js';
 import { setupActivities, stepActivities } from './activity-options.js';
 import type { PipeRun } from './pipe-run.js';
@@ -32,11 +36,9 @@ export function registerShadowHandlers(pipe: PipeRun): void {
   setHandler(catchUpUpdate, ({ position, release }) => pipe.reach(position, release));
   setHandler(holdUpdate, ({ holder, seconds }) => pipe.tracked(() => pipe.hold(holder, seconds)));
   setHandler(swapShadowsUpdate, ({ resync, tables }) => pipe.tracked(() => swapShadows(pipe, resync, tables)));
-  setHandler(shadowProgressSignal, ({ resync, table, load }) => {
-    const stats = pipe.view.tables[table];
-    if (!stats || pipe.tables?.shadows[table]?.resync !== resync) return;
-    recordActivity(pipe.view, new Date(), { rowsLoaded: Math.max(0, load.rowsLoaded - stats.initialLoad.rowsLoaded) });
-    stats.initialLoad = load;
+  setHandler(shadowProgressSignal, ({ resync, table, load }) => shadowProgress(pipe, resync, table, load));
+  setHandler(shadowsProgressSignal, ({ resync, loads }) => {
+    for (const [table, load] of Object.entries(loads)) shadowProgress(pipe, resync, table, load);
   });
   // Only a whole-pipe resync sends its steps: they are the pipe's status meanwhile.
   setHandler(resyncPhaseSignal, ({ resync, phase, error }) => {
@@ -51,6 +53,14 @@ export function registerShadowHandlers(pipe: PipeRun): void {
     if (pipe.view.status !== 'Failed' && pipe.view.status !== 'Paused') pipe.controls.setStatus(phase);
   });
   setHandler(resyncEndedSignal, ({ resync }) => endResync(pipe, resync));
+}
+
+/** A shadow's load, as its resync reports it: the pipe's Initial Load Stats of the table. */
+function shadowProgress(pipe: PipeRun, resync: string, table: string, load: InitialLoadStats): void {
+  const stats = pipe.view.tables[table];
+  if (!stats || pipe.tables?.shadows[table]?.resync !== resync) return;
+  recordActivity(pipe.view, new Date(), { rowsLoaded: Math.max(0, load.rowsLoaded - stats.initialLoad.rowsLoaded) });
+  stats.initialLoad = load;
 }
 
 function beginShadow(pipe: PipeRun, request: { resync: string; table: TableConfig; marker: string; whole: boolean }): Promise<ShadowStart> {
@@ -76,14 +86,7 @@ async function beginShadows(pipe: PipeRun, request: { resync: string; shadows: S
   }
   return pipe.atBoundary(async () => {
     const found = shadows.map(begun);
-    // All settled before the next batch: none still creating a table the batch does not know.
-    const settled = await Promise.allSettled(
-      shadows.map(({ table, marker }, i) => found[i] ?? setupActivities.prepareShadow({ config: { ...pipe.config, tables: [table] }, marker })),
-    );
-    const starts = settled.map((r) => {
-      if (r.status === 'rejected') throw r.reason;
-      return r.value;
-    });
+    const starts = await prepareShadows(pipe, shadows, found);
     shadows.forEach(({ table, marker }, i) => {
       const start = starts[i]!;
       if (!found[i]) tables.beginShadow(table.name, { resync, marker, schema: start.schema, from: start.position, state: 'Loading', config: table });
@@ -94,11 +97,38 @@ async function beginShadows(pipe: PipeRun, request: { resync: string; shadows: S
   });
 }
 
+/** Patch id: the pipe swaps a request's tables with one activity (one each held CDC for a workflow task a table). */
+const SWAPS_TOGETHER = 'swaps-together';
+
+/** Patch id: the shadows of one request are prepared by one activity (one each took a connection and a check of the source each). */
+const SHADOWS_PREPARED_TOGETHER = 'shadows-prepared-together';
+
+/** The shadows not `found` begun already, prepared at the source and in ClickHouse; each one's start, in order. */
+async function prepareShadows(pipe: PipeRun, shadows: ShadowRequest[], found: (ShadowStart | null)[]): Promise<ShadowStart[]> {
+  if (patched(SHADOWS_PREPARED_TOGETHER)) {
+    const missing = shadows.filter((_, i) => !found[i]);
+    const prepared =
+      missing.length > 0 ? await setupActivities.prepareShadows({ config: { ...pipe.config, tables: missing.map((s) => s.table) }, markers: missing.map((s) => s.marker) }) : [];
+    let next = 0;
+    return found.map((start) => start ?? prepared[next++]!);
+  }
+  // All settled before the next batch: none still creating a table the batch does not know.
+  const settled = await Promise.allSettled(
+    shadows.map(({ table, marker }, i) => found[i] ?? setupActivities.prepareShadow({ config: { ...pipe.config, tables: [table] }, marker })),
+  );
+  return settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
+}
+
 async function swapShadows(pipe: PipeRun, resync: string, names: string[]): Promise<Record<string, SwapOutcome | 'ended'>> {
   const tables = await pipe.followedTables();
   if (!tables) throw permanentFailure(`pipe ${pipe.config.name} is not following the binlog`);
   return pipe.atBoundary(async () => {
     const outcomes: Record<string, SwapOutcome | 'ended'> = {};
+    const together = patched(SWAPS_TOGETHER);
+    const swapping: { name: string; shadow: Shadow }[] = [];
     for (const name of names) {
       const shadow = tables.shadows[name];
       if (!shadow || shadow.resync !== resync) {
@@ -106,22 +136,49 @@ async function swapShadows(pipe: PipeRun, resync: string, names: string[]): Prom
         outcomes[name] = pipe.swappedBy.get(name) === resync ? 'already-swapped' : 'ended';
         continue;
       }
-      shadow.state = 'Swapping';
-      tables.refresh(name);
-      const table = { database: pipe.config.destination.database, schema: shadow.schema, resyncSuffix: RESYNC_SUFFIX, marker: shadow.marker };
-      try {
-        outcomes[name] = await stepActivities.swapTable(table);
-      } catch (err) {
-        shadow.state = 'Loading';
-        tables.refresh(name);
-        throw err;
-      }
-      tables.swapped(name);
-      pipe.swappedBy.set(name, resync);
-      // The resync's table configuration (a new ORDER BY) is the pipe's from now on.
-      pipe.config = parsePipeConfig({ ...pipe.config, tables: pipe.config.tables.map((t) => (t.name === name ? shadow.config : t)) });
+      if (together) swapping.push({ name, shadow });
+      // (Histories from before SWAPS_TOGETHER: an activity a table.)
+      else await swapMany(pipe, tables, resync, [{ name, shadow }], (pairs) => stepActivities.swapTable(pairs[0]!).then((o) => [o]), outcomes);
+    }
+    if (swapping.length > 0) {
+      const database = pipe.config.destination.database;
+      const swap = (pairs: ResyncTableInput[]) => stepActivities.swapTables({ database, resyncSuffix: RESYNC_SUFFIX, tables: pairs });
+      await swapMany(pipe, tables, resync, swapping, swap, outcomes);
     }
     return outcomes;
+  });
+}
+
+/** Swaps the shadows in (`swap` exchanges the pairs); on a failure they go back to Loading, and the error is thrown. */
+async function swapMany(
+  pipe: PipeRun,
+  tables: PipeTables,
+  resync: string,
+  swapping: { name: string; shadow: Shadow }[],
+  swap: (pairs: ResyncTableInput[]) => Promise<SwapOutcome[]>,
+  outcomes: Record<string, SwapOutcome | 'ended'>,
+): Promise<void> {
+  const database = pipe.config.destination.database;
+  for (const { name, shadow } of swapping) {
+    shadow.state = 'Swapping';
+    tables.refresh(name);
+  }
+  let swapped: SwapOutcome[];
+  try {
+    swapped = await swap(swapping.map(({ shadow }) => ({ database, schema: shadow.schema, resyncSuffix: RESYNC_SUFFIX, marker: shadow.marker })));
+  } catch (err) {
+    for (const { name, shadow } of swapping) {
+      shadow.state = 'Loading';
+      tables.refresh(name);
+    }
+    throw err;
+  }
+  swapping.forEach(({ name, shadow }, i) => {
+    outcomes[name] = swapped[i]!;
+    tables.swapped(name);
+    pipe.swappedBy.set(name, resync);
+    // The resync's table configuration (a new ORDER BY) is the pipe's from now on.
+    pipe.config = parsePipeConfig({ ...pipe.config, tables: pipe.config.tables.map((t) => (t.name === name ? shadow.config : t)) });
   });
 }
 

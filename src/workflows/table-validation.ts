@@ -1,12 +1,11 @@
 import { condition, patched } from '@temporalio/workflow';
-import type { ComparedTable, SourceChecksumResult } from '../contract/validation-io.js';
-import type { ValidationProgress } from '../contract/messages.js';
-import type { PipeConfig } from '../pipe/config.js';
-import type { TableSchema } from '../pipe/table-schema.js';
-import { MAX_LISTED_KEYS, type ChecksumScope, type KeyDifference, type PartChecksum, type TableValidation, type ValidationPart } from '../pipe/validation.js';
-import { positionReached, snapshotVersion } from '../pipe/version.js';
+import type { ValidationPlan } from '../contract/validation-io.js';
+import { MAX_LISTED_KEYS, type KeyDifference, type PartChecksum, type TableValidation, type ValidationPart } from '../pipe/validation.js';
+import { positionReached } from '../pipe/version.js';
 import { loadActivities, stepActivities } from './activity-options.js';
-import { inLanes } from '../pipe/lanes.js';
+import { groupsOf, inLanes } from '../pipe/lanes.js';
+import { destinationSide, sourceSide, unitsOf } from './checksum-units.js';
+import { comparedTable, type ValidationRun, type ValidationTarget, type WorkItem } from './validation-run.js';
 
 /**
  * Parts whose source checksums are taken before the pipe is asked to reach
@@ -14,53 +13,52 @@ import { inLanes } from '../pipe/lanes.js';
  * (Validations started before OVERLAPPED_SIDES.)
  */
 const ROUND_PARTS = 64;
+/** Patch id: the tables to split are planned PLAN_GROUP an activity. */
+const PLANS_IN_GROUPS = 'validation-plans-in-groups';
+/** Tables one planning activity splits: a small table's plan costs less than its activity and workflow task. */
+const PLAN_GROUP = 16;
+/** Patch id: small tables' parts are checksummed several an activity (see checksum-units.ts). */
+const SMALL_PARTS_TOGETHER = 'validation-small-parts-together';
 /** The source's checksums go on while ClickHouse's are taken. */
 const OVERLAPPED_SIDES = 'validation-overlapped-sides';
 
-/** What a validation compares: one destination table, against its source table. */
-export interface ValidationTarget {
-  schema: TableSchema;
-  /** The destination table (the live one, or a `_resync` table). */
-  table: string;
-  /** Only these parts (a repair checking what it repaired); the whole table when absent. */
-  parts?: ValidationPart[];
-}
-
-export interface ValidationRun {
-  config: PipeConfig;
-  /** Whether the pipe follows the binlog: each part is then compared as of its source snapshot, once the pipe has reached it. */
-  following: boolean;
-  /** The workflow running it (shown with the results). */
-  by: string;
-  /** Unique to this run (the ids of its requests to the pipe). */
-  run: string;
-  maxRowsPerSecond?: number;
-  progress: ValidationProgress;
-}
-
-interface WorkItem {
-  target: ValidationTarget;
-  scope: ChecksumScope;
-  /** The parts of `scope` that count (a bucket scope covers every bucket). */
-  parts: ValidationPart[];
-  source?: SourceChecksumResult;
-}
+export type { ValidationRun, ValidationTarget } from './validation-run.js';
 
 const sameSums = (a: PartChecksum | undefined, b: PartChecksum | undefined) => a?.rows === b?.rows && a?.hash === b?.hash;
 
-/** A table's parts as checksum scopes: its load chunks, or every bucket at once. */
-async function plan(run: ValidationRun, target: ValidationTarget): Promise<WorkItem[]> {
-  if (target.parts) {
-    const ranges = target.parts.flatMap((p) => ('range' in p ? [{ target, scope: p, parts: [p] }] : []));
-    const buckets = target.parts.filter((p) => 'bucket' in p);
+/** A table's parts as checksum scopes: those asked for, else its load chunks or every bucket at once, as `split` has it. */
+function itemsOf(target: ValidationTarget, split: ValidationPlan | null): WorkItem[] {
+  if (target.parts || !split) {
+    const parts = target.parts ?? [];
+    const ranges = parts.flatMap((p) => ('range' in p ? [{ target, scope: p, parts: [p] }] : []));
+    const buckets = parts.filter((p) => 'bucket' in p);
     const first = buckets[0];
     return first && 'buckets' in first ? [...ranges, { target, scope: { buckets: first.buckets }, parts: buckets }] : ranges;
   }
-  const { source, settings } = run.config;
-  const split = await loadActivities.planValidation({ source, schema: target.schema, rowsPerPart: settings.snapshotRowsPerPartition });
   if ('ranges' in split) return split.ranges.map((range) => ({ target, scope: { range }, parts: [{ range }] }));
   const all = Array.from({ length: split.buckets }, (_, bucket) => ({ bucket, buckets: split.buckets }));
   return [{ target, scope: { buckets: split.buckets }, parts: all }];
+}
+
+/** Every target's parts; the tables to split are planned PLAN_GROUP an activity (before PLANS_IN_GROUPS: one each). */
+async function planAll(run: ValidationRun, targets: ValidationTarget[]): Promise<WorkItem[]> {
+  const { source, settings } = run.config;
+  const threads = settings.snapshotParallelThreads;
+  const rowsPerPart = settings.snapshotRowsPerPartition;
+  const planned: WorkItem[][] = [];
+  if (!patched(PLANS_IN_GROUPS)) {
+    await inLanes(targets, threads, async (target) => {
+      planned.push(itemsOf(target, target.parts ? null : await loadActivities.planValidation({ source, schema: target.schema, rowsPerPart })));
+    });
+    return planned.flat();
+  }
+  const toSplit = targets.filter((t) => !t.parts);
+  await inLanes(groupsOf(toSplit, PLAN_GROUP), threads, async (group) => {
+    const plans = await loadActivities.planValidations({ source, schemas: group.map((t) => t.schema), rowsPerPart });
+    group.forEach((target, i) => planned.push(itemsOf(target, plans[i] ?? null)));
+  });
+  // In the targets' order, whatever order the plans came in.
+  return targets.flatMap((t) => (t.parts ? itemsOf(t, null) : planned.find((items) => items[0]?.target === t) ?? []));
 }
 
 /**
@@ -72,17 +70,16 @@ async function plan(run: ValidationRun, target: ValidationTarget): Promise<WorkI
  * crashed validation goes on from the parts it had done.
  */
 export async function validateTargets(run: ValidationRun, targets: ValidationTarget[]): Promise<Record<string, TableValidation>> {
-  const { config, progress } = run;
-  const threads = config.settings.snapshotParallelThreads;
-  const planned: WorkItem[][] = [];
-  await inLanes(targets, threads, async (t) => void planned.push(await plan(run, t)));
-  const items = planned.flat();
+  const { progress } = run;
+  const items = await planAll(run, targets);
   progress.partsTotal += items.reduce((n, i) => n + i.parts.length, 0);
   const differing = new Map<ValidationTarget, ValidationPart[]>();
   const rows = new Map<ValidationTarget, number>();
-  const compare = async (item: WorkItem) => {
-    const asOf = run.following ? snapshotVersion(item.source!.position) : null;
-    const sums = await loadActivities.checksumDestination({ ...comparedTable(run, item.target), scope: item.scope, asOf });
+  const compare = async (unit: WorkItem[]) => {
+    const found = await destinationSide(run, unit);
+    unit.forEach((item, i) => record(item, found[i] ?? []));
+  };
+  const record = (item: WorkItem, sums: PartChecksum[]) => {
     for (const part of item.parts) {
       const i = 'bucket' in part ? part.bucket : 0;
       if (!sameSums(item.source!.sums[i], sums[i])) differing.set(item.target, [...(differing.get(item.target) ?? []), part]);
@@ -93,19 +90,12 @@ export async function validateTargets(run: ValidationRun, targets: ValidationTar
     progress.rowsCompared += n;
     progress.partsDone += item.parts.length;
   };
-  await (patched(OVERLAPPED_SIDES) ? overlapped : inRounds)(run, items, compare);
+  if (!patched(OVERLAPPED_SIDES)) await inRounds(run, items, compare);
+  // (Not under a cap on rows read: each part then paces itself.)
+  else await overlapped(run, unitsOf(items, patched(SMALL_PARTS_TOGETHER) && !run.maxRowsPerSecond), compare);
   const partCount = (t: ValidationTarget) => items.filter((i) => i.target === t).reduce((n, i) => n + i.parts.length, 0);
   return narrowDown(run, targets, differing, (t) => ({ rows: rows.get(t) ?? 0, parts: partCount(t) }));
 }
-
-const sourceChecksum = async (run: ValidationRun, item: WorkItem) => {
-  const threads = run.config.settings.snapshotParallelThreads;
-  item.source = await loadActivities.checksumSource({
-    ...comparedTable(run, item.target),
-    scope: item.scope,
-    maxRowsPerSecond: run.maxRowsPerSecond && run.maxRowsPerSecond / threads,
-  });
-};
 
 /** Asks the pipe to reach the furthest source snapshot of these parts (`tag` names the request). */
 async function catchUp(run: ValidationRun, parts: WorkItem[], tag: string): Promise<void> {
@@ -121,20 +111,20 @@ async function catchUp(run: ValidationRun, parts: WorkItem[], tag: string): Prom
  * about one sync interval's worth of parts), and each database works while
  * the other does.
  */
-async function overlapped(run: ValidationRun, items: WorkItem[], compare: (item: WorkItem) => Promise<void>): Promise<void> {
+async function overlapped(run: ValidationRun, units: WorkItem[][], compare: (unit: WorkItem[]) => Promise<void>): Promise<void> {
   const threads = run.config.settings.snapshotParallelThreads;
-  const ready: WorkItem[] = [];
+  const ready: WorkItem[][] = [];
   let sourcesDone = false;
-  const sources = inLanes(items, threads, async (item) => {
-    await sourceChecksum(run, item);
-    ready.push(item);
+  const sources = inLanes(units, threads, async (unit) => {
+    await sourceSide(run, unit);
+    ready.push(unit);
   }).finally(() => (sourcesDone = true));
   const destinations = (async () => {
     for (let batch = 0; ; batch++) {
       await condition(() => ready.length > 0 || sourcesDone);
       if (ready.length === 0) return;
       const taken = ready.splice(0);
-      await catchUp(run, taken, `b${batch}`);
+      await catchUp(run, taken.flat(), `b${batch}`);
       await inLanes(taken, threads, compare);
     }
   })();
@@ -142,13 +132,13 @@ async function overlapped(run: ValidationRun, items: WorkItem[], compare: (item:
 }
 
 /** Rounds of parts: every source checksum of a round, then every ClickHouse one. */
-async function inRounds(run: ValidationRun, items: WorkItem[], compare: (item: WorkItem) => Promise<void>): Promise<void> {
+async function inRounds(run: ValidationRun, items: WorkItem[], compare: (unit: WorkItem[]) => Promise<void>): Promise<void> {
   const threads = run.config.settings.snapshotParallelThreads;
   for (let at = 0; at < items.length; at += ROUND_PARTS) {
     const round = items.slice(at, at + ROUND_PARTS);
-    await inLanes(round, threads, (item) => sourceChecksum(run, item));
+    await inLanes(round, threads, (item) => sourceSide(run, [item]));
     await catchUp(run, round, String(at));
-    await inLanes(round, threads, compare);
+    await inLanes(round, threads, (item) => compare([item]));
   }
 }
 
@@ -188,8 +178,4 @@ async function narrowDown(
       return [target.schema.table, result];
     }),
   );
-}
-
-function comparedTable(run: ValidationRun, target: ValidationTarget): ComparedTable {
-  return { source: run.config.source, database: run.config.destination.database, table: target.table, schema: target.schema };
 }
