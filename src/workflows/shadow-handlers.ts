@@ -13,7 +13,6 @@ import {
   type ShadowStart,
 } from '../contract/messages.js';
 import type { Shadow, SwapOutcome } from '../contract/workflow-io.js';
-import type { ResyncTableInput } from '../contract/activity-io.js';
 import type { PipeTables } from './pipe-tables.js';
 import { parsePipeConfig, type TableConfig } from '../pipe/config.js';
 import { permanentFailure } from '../pipe/errors.js';
@@ -138,34 +137,35 @@ async function swapShadows(pipe: PipeRun, resync: string, names: string[]): Prom
       }
       if (together) swapping.push({ name, shadow });
       // (Histories from before SWAPS_TOGETHER: an activity a table.)
-      else await swapMany(pipe, tables, resync, [{ name, shadow }], (pairs) => stepActivities.swapTable(pairs[0]!).then((o) => [o]), outcomes);
+      else await swapMany(pipe, tables, resync, [{ name, shadow }], false, outcomes);
     }
-    if (swapping.length > 0) {
-      const database = pipe.config.destination.database;
-      const swap = (pairs: ResyncTableInput[]) => stepActivities.swapTables({ database, resyncSuffix: RESYNC_SUFFIX, tables: pairs });
-      await swapMany(pipe, tables, resync, swapping, swap, outcomes);
-    }
+    if (swapping.length > 0) await swapMany(pipe, tables, resync, swapping, true, outcomes);
     return outcomes;
   });
 }
 
-/** Swaps the shadows in (`swap` exchanges the pairs); on a failure they go back to Loading, and the error is thrown. */
+/**
+ * Swaps the shadows in, with one swapTables (`together`) or, for a single
+ * shadow, one swapTable; on a failure they go back to Loading, and the
+ * error is thrown.
+ */
 async function swapMany(
   pipe: PipeRun,
   tables: PipeTables,
   resync: string,
   swapping: { name: string; shadow: Shadow }[],
-  swap: (pairs: ResyncTableInput[]) => Promise<SwapOutcome[]>,
+  together: boolean,
   outcomes: Record<string, SwapOutcome | 'ended'>,
 ): Promise<void> {
-  const database = pipe.config.destination.database;
+  const at = { database: pipe.config.destination.database, resyncSuffix: RESYNC_SUFFIX };
+  const pairs = swapping.map(({ shadow }) => ({ schema: shadow.schema, marker: shadow.marker }));
   for (const { name, shadow } of swapping) {
     shadow.state = 'Swapping';
     tables.refresh(name);
   }
   let swapped: SwapOutcome[];
   try {
-    swapped = await swap(swapping.map(({ shadow }) => ({ database, schema: shadow.schema, resyncSuffix: RESYNC_SUFFIX, marker: shadow.marker })));
+    swapped = together ? await stepActivities.swapTables({ ...at, tables: pairs }) : [await stepActivities.swapTable({ ...at, ...pairs[0]! })];
   } catch (err) {
     for (const { name, shadow } of swapping) {
       shadow.state = 'Loading';
