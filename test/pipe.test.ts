@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestWorld, sleep, type RunningWorker } from './helpers/stack.js';
 import { checksum, destinationImage, firstDifference, sourceImage } from './helpers/compare.js';
-import { expectStatus, waitCaughtUp } from './helpers/pipes.js';
+import { assertSameAsSource, expectStatus, waitCaughtUp } from './helpers/pipes.js';
 import { recordAndReplay } from './helpers/histories.js';
 
 /** The tables of this suite: plain, composite-keyed, and with a UTC timestamp. */
@@ -125,6 +125,28 @@ describe('a pipe on the real stack', () => {
     assert.deepEqual(view.tables.customers!.cdc, { inserted: 2, updated: 100, deleted: 50 });
     assert.deepEqual(view.tables.order_items!.cdc, { inserted: 1, updated: 1, deleted: 4 });
     assert.ok(view.cdc.batches >= 1 && view.cdc.lastBatchAt);
+  });
+
+  it('ends a CDC batch at pullBatchSize changes (at its transaction\'s end), and a large one once the binlog goes quiet, not at a long interval\'s end', async () => {
+    await world.root.query('CREATE TABLE bursts (id INT PRIMARY KEY, v INT NOT NULL)');
+    const other = `${pipe}-batches`;
+    const db = `${destDb()}_c`;
+    await world.client.create(
+      world.config({ name: other, destination: { database: db }, tables: ['bursts'], settings: { syncIntervalSeconds: 600, pullBatchSize: 1_000 } }),
+    );
+    await expectStatus(world, other, 'Running', 120_000);
+    const before = (await world.client.status(other)).cdc.batches;
+    // Ten transactions of 1,500 rows, back to back: each fills a batch, which ends at its commit.
+    for (let i = 0; i < 10; i++) await world.root.query(`INSERT INTO bursts SELECT seq, seq FROM seq_${i * 1_500 + 1}_to_${(i + 1) * 1_500}`);
+    let view = await waitCaughtUp(world, other, 120_000);
+    assert.equal(view.cdc.batches - before, 10, 'one batch a transaction');
+    // 500 rows (a tenth of the batch size or more): written once the binlog is quiet, long before the interval's 600 s.
+    await world.root.query('UPDATE bursts SET v = -v WHERE id <= 500');
+    view = await waitCaughtUp(world, other, 120_000);
+    assert.equal(view.cdc.batches - before, 11);
+    assert.deepEqual(view.tables.bursts!.cdc, { inserted: 15_000, updated: 500, deleted: 0 });
+    await assertSameAsSource(world, db, 'bursts', ['id', 'v'], ['id']);
+    await world.client.drop(other);
   });
 
   it('keeps deleted rows as soft-deleted rows (_peerdb_is_deleted = 1)', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePipeConfig, type PipeConfig } from '../../src/pipe/config.js';
@@ -102,6 +103,23 @@ export class BenchContext {
       cdc: opts.cdc,
     };
     return parsePipeConfig(input);
+  }
+
+  /**
+   * Waits until the worker and MariaDB are quiet (under a tenth of a core
+   * each for half a second; at most `maxMs`): a timed section then starts
+   * without the last one's leftovers, such as the engine's merges of the
+   * parts a load just wrote. Returns how long it waited.
+   */
+  async settle(worker: WorkerProcess, maxMs = 60_000): Promise<number> {
+    const started = Date.now();
+    while (Date.now() - started < maxMs) {
+      const used = this.cpu(worker);
+      await sleep(500);
+      const { worker: w = 0, mariadb: m = 0 } = used();
+      if (w < 0.05 && m < 0.05) break;
+    }
+    return Date.now() - started;
   }
 
   /** Starts counting CPU seconds of the worker, MariaDB, Temporal and this process; call the result to read them. */

@@ -1,10 +1,12 @@
 import { CDC_SETTINGS } from './context.js';
 import { machine, type Figure } from './report.js';
 import type { BenchOptions } from './options.js';
+import type { NativeCopyResult } from './measure-native-copy.js';
 import type { LoadTiming } from './pipe-load.js';
 import type { Measured } from './run-sections.js';
 
 const secs = (ms: number) => Math.round(ms) / 1000;
+const brief = (c: NativeCopyResult) => ({ rows: c.rows, seconds: secs(c.ms), rowsPerSecond: Math.round(c.rowsPerSecond) });
 const timing = (t: LoadTiming) => ({ rows: t.rows, loadSeconds: secs(t.loadMs), endToEndSeconds: secs(t.endToEndMs) });
 
 /** The JSON object: the figures under their keys, then the sizes, targets and every raw number behind them. */
@@ -24,7 +26,9 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
       sourceTables: m.tables
         .filter((t) => t.generated)
         .map((t) => ({ table: t.table, rows: t.rows, generateSeconds: secs(t.ms) })),
-      nativeCopyAfter: m.nativeAfter && { rows: m.nativeAfter.rows, seconds: secs(m.nativeAfter.ms), rowsPerSecond: Math.round(m.nativeAfter.rowsPerSecond) },
+      nativeCopyAfterPull: m.nativeAfterPull && brief(m.nativeAfterPull),
+      nativeCopyAfterAuto: m.nativeAfterAuto && brief(m.nativeAfterAuto),
+      nativeCopyAfter: m.nativeAfter && brief(m.nativeAfter),
       autoLoad: m.auto?.available ? { ...timing(m.auto.load.load), rowsPerSecond: Math.round(m.auto.load.rowsPerSecond), peakRssMb: Math.round(m.auto.load.peakRssMb), cpuSeconds: m.auto.load.cpu } : null,
       nativeCopy: m.native && {
         rows: m.native.rows,
@@ -89,6 +93,13 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
         binlogReadFactor: Math.round(main.cdcBurst.binlogReadFactor * 100) / 100,
         peakRssMb: Math.round(main.cdcBurst.peakRssMb),
         cpuSeconds: main.cdcBurst.cpu,
+        catchUp: {
+          changes: main.cdcBurst.catchUp.changes,
+          writeSeconds: secs(main.cdcBurst.catchUp.writeMs),
+          seconds: secs(main.cdcBurst.catchUp.ms),
+          changesPerSecond: Math.round(main.cdcBurst.catchUp.changesPerSecond),
+          cpuSeconds: main.cdcBurst.catchUp.cpu,
+        },
         settings: CDC_SETTINGS,
       },
       onlineResync: main?.onlineResync && {

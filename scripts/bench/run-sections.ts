@@ -16,7 +16,14 @@ export interface Measured {
   main?: MainPipeResults;
   pull?: PullLoadResult;
   auto?: PullLoadResult;
-  /** The native copy again, after the pipe's loads (the machine is shared: both are reported). */
+  /**
+   * The native copy again after the pull load and after the auto load, so
+   * that each load has a copy right before and right after it (the machine
+   * is shared and its speed drifts within minutes), and once more after the
+   * main pipe's sections.
+   */
+  nativeAfterPull?: NativeCopyResult;
+  nativeAfterAuto?: NativeCopyResult;
   nativeAfter?: NativeCopyResult;
   memory?: MemoryResult;
   rate?: RateLimitResult;
@@ -57,7 +64,9 @@ export async function runSections(ctx: BenchContext): Promise<Measured> {
     if (nativeSection) m.native = await section(nativeSection, () => measureNativeCopy(ctx, main.table));
     // Right after the native copy, on the table as generated (the main pipe's CDC sections change it).
     m.pull = await section('pull-load', () => measurePullLoad(ctx, main.table, 'pull'));
+    if (m.native && m.pull) m.nativeAfterPull = await section(nativeSection!, () => measureNativeCopy(ctx, main.table));
     m.auto = await section('auto-load', () => measurePullLoad(ctx, main.table, 'auto'));
+    if (m.native && m.auto) m.nativeAfterAuto = await section(nativeSection!, () => measureNativeCopy(ctx, main.table));
     if (mainSections.size > 0) {
       // The initial load is needed by every section on the main pipe.
       mainSections.add('initial-load');

@@ -6,6 +6,8 @@ import { positionReached } from '../pipe/version.js';
 import type { TableDdl } from '../mysql/binlog-reader.js';
 import { ChangeStream } from '../cdc/change-stream.js';
 import { ChangeBatch } from '../cdc/change-batch.js';
+import { WriteBehind } from '../cdc/write-behind.js';
+import type { InsertBody } from '../clickhouse/insert-body.js';
 import { StreamPool } from '../cdc/stream-pool.js';
 import { cdcActivity } from '../cdc/cdc-activity.js';
 import { insertColumns } from '../clickhouse/table-ddl.js';
@@ -23,6 +25,14 @@ const MAX_BATCH_CHARS = 64 * 1024 * 1024;
 
 /** A draining stream this long without an event has delivered everything. */
 const DRAIN_IDLE_MS = 2_000;
+
+/**
+ * A batch holding at least a tenth of the batch size ends once the binlog
+ * has been quiet this long, not at its interval's end: a burst's (or a large
+ * transaction's) last changes are applied at once. A trickle of changes
+ * still waits for the interval, so it is not written one tiny insert a change.
+ */
+const QUIET_MS = 200;
 
 const streams = new StreamPool();
 
@@ -80,6 +90,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
         from: input.from,
       });
     let kept = false;
+    const writes = new WriteBehind();
     let committed = input.from;
     let uncommitted = 0;
     let changes = 0;
@@ -100,6 +111,7 @@ export function pullChangesActivity(deps: ActivityDeps) {
     /** Ends the batch at `committed`, leaving the stream open for the next one. */
     const finish = async (): Promise<PullChangesResult> => {
       await flush();
+      await writes.settle();
       streams.keep(streamKey(input, targets, committed), stream);
       kept = true;
       recordBatch(input.pipe, batch.counts, started, changes > 0 && firstChangeAt !== null ? (Date.now() - firstChangeAt) / 1000 : 0);
@@ -113,17 +125,28 @@ export function pullChangesActivity(deps: ActivityDeps) {
         ...(ddl ? { ddl: { table: ddl.table, ddl: ddl.ddl, statement: ddl.statement, position: ddl.position } } : {}),
       };
     };
+    const write = async (bodies: Map<string, InsertBody>, from: BinlogPosition, to: BinlogPosition) => {
+      try {
+        for (const [table, body] of bodies) {
+          const token = dedupToken.cdc(input.pipe, table, from, to);
+          await deps.destination.insert(input.destinationDatabase, table, insertColumns(schemas.get(table)!), body, token, { urgent: true });
+          cdcActivity.wrote(input.syncIntervalMs);
+          pipeMetrics.bytesWritten.inc({ pipe: input.pipe, table }, body.chars);
+          // A batch written to a resync's shadow too, not yet committed.
+          crashPoint(targets.some((t) => t.table === table && t.shadowFrom) ? 'shadow' : 'cdc');
+        }
+      } finally {
+        for (const body of bodies.values()) body.discard();
+      }
+    };
+    /** Starts writing the rows gathered so far (once the write before has ended); the batch reads on meanwhile. */
     const flush = async () => {
       if (lastFile !== rangeEnd.file || lastEnd !== rangeEnd.pos) rangeEnd = { file: lastFile, pos: lastEnd };
-      for (const [table, body] of batch.drain()) {
-        const token = dedupToken.cdc(input.pipe, table, rangeStart, rangeEnd);
-        await deps.destination.insert(input.destinationDatabase, table, insertColumns(schemas.get(table)!), body, token, { urgent: true });
-        cdcActivity.wrote(input.syncIntervalMs);
-        pipeMetrics.bytesWritten.inc({ pipe: input.pipe, table }, body.chars);
-        // A batch written to a resync's shadow too, not yet committed.
-        crashPoint(targets.some((t) => t.table === table && t.shadowFrom) ? 'shadow' : 'cdc');
-      }
+      const [from, to] = [rangeStart, rangeEnd];
       rangeStart = rangeEnd;
+      // Bodies written to files as they are gathered: no copy of the rows is held to insert them.
+      const bodies = batch.drain(() => deps.destination.largeBody());
+      await writes.write(() => write(bodies, from, to));
     };
 
     const deadline = Date.now() + input.syncIntervalMs;
@@ -135,14 +158,22 @@ export function pullChangesActivity(deps: ActivityDeps) {
     const reachedTarget = () =>
       target !== null &&
       (positionReached(committed, target) || (stream.pending === 0 && Date.now() - stream.lastEventAt >= DRAIN_IDLE_MS));
+    const quietAfter = Math.max(1, Math.ceil(input.pullBatchSize / 10));
+    const large = () => changes >= quietAfter;
+    // Since the last item taken too: a stream paused while the batch was behind has read nothing meanwhile.
+    let lastItemAt = Date.now();
+    let overfull = false;
+    const quiet = () => large() && stream.pending === 0 && Date.now() - Math.max(lastItemAt, stream.lastEventAt) >= QUIET_MS;
     if (!reused) stream.start();
     const stopKeepAlive = keepAlive(ctx, () => ({ committed }));
     try {
       for (;;) {
         ctx.cancellationSignal.throwIfAborted();
         if (reachedTarget() && uncommitted === 0) return await finish();
-        const wait = target === null ? Math.max(0, deadline - Date.now()) : DRAIN_IDLE_MS;
-        const item = await stream.next(Math.min(1_000, wait));
+        const wait = target === null ? Math.max(0, Math.min(deadline - Date.now(), large() ? QUIET_MS : Infinity)) : DRAIN_IDLE_MS;
+        // Items already received are taken without a promise each.
+        const item = stream.take() ?? (await stream.next(Math.min(1_000, wait)));
+        if (item) lastItemAt = Date.now();
         if (item?.kind === 'change') {
           batch.add(item);
           uncommitted++;
@@ -166,14 +197,19 @@ export function pullChangesActivity(deps: ActivityDeps) {
         }
         const full = batch.size >= input.pullBatchSize || batch.chars >= MAX_BATCH_CHARS;
         // A drain does not stop at the interval: it must reach its position.
-        const timeUp = Date.now() >= deadline && target === null;
-        if ((full || timeUp) && uncommitted === 0) return await finish();
+        const timeUp = (Date.now() >= deadline || quiet()) && target === null;
+        if ((full || overfull || timeUp) && uncommitted === 0) return await finish();
         // Inside a transaction larger than a batch: write what we have to
         // keep memory bounded, and return at its end.
-        if (full) await flush();
+        if (full) {
+          overfull = true;
+          await flush();
+        }
       }
     } finally {
       stopKeepAlive();
+      // A batch that failed lets its write in flight end (it discards its files) before its stream goes.
+      await writes.settle().catch(() => undefined);
       if (!kept) await stream.stop();
     }
   };

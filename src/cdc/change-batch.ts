@@ -1,6 +1,6 @@
 import type { CdcTarget } from '../contract/activity-io.js';
 import type { CdcStats } from '../pipe/status.js';
-import type { InsertBody } from '../clickhouse/insert-body.js';
+import { InsertBody } from '../clickhouse/insert-body.js';
 import { versionAt } from '../pipe/version.js';
 import type { EncodedChange, SortKey } from './change-encoder.js';
 import { RowLog } from './row-log.js';
@@ -59,10 +59,10 @@ export class ChangeBatch {
     this.size++;
   }
 
-  /** Takes the gathered rows per destination table, each key's last, leaving the batch empty (counts stay). */
-  drain(): Map<string, InsertBody> {
+  /** Takes the gathered rows per destination table, each key's last, into bodies from `newBody`, leaving the batch empty (counts stay). */
+  drain(newBody: () => InsertBody = () => new InsertBody()): Map<string, InsertBody> {
     const out = new Map<string, InsertBody>();
-    for (const [table, { log, keys }] of this.rows) if (keys.size > 0) out.set(table, log.body(keys.values()));
+    for (const [table, { log, keys }] of this.rows) if (keys.size > 0) out.set(table, log.body(keys.values(), newBody()));
     this.rows.clear();
     this.size = 0;
     this.chars = 0;

@@ -1,4 +1,4 @@
-import { InsertBody } from '../clickhouse/insert-body.js';
+import type { InsertBody } from '../clickhouse/insert-body.js';
 
 /**
  * A batch's rows for one table, as references into the bytes they were
@@ -25,15 +25,14 @@ export class RowLog {
     return this.count++;
   }
 
-  /** An insert body of the rows numbered `wanted` (any order; each once), in the order they were added. */
-  body(wanted: Iterable<number>): InsertBody {
+  /** Writes the rows numbered `wanted` (any order; each once) into `body`, in the order they were added. */
+  body(wanted: Iterable<number>, body: InsertBody): InsertBody {
     const keep = new Uint8Array(this.count);
     let kept = 0;
     for (const i of wanted) {
       keep[i] = 1;
       kept++;
     }
-    const body = new InsertBody();
     for (let i = 0; i < this.count; i++) {
       if (kept < this.count && keep[i] === 0) continue;
       const bytes = this.buffers[this.where[3 * i]!]!;
