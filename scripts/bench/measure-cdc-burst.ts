@@ -126,4 +126,4 @@ async function write(writer: ChangeWriter, changesWanted: number): Promise<numbe
 const caughtUp = (sw: SectionWorker, pipe: string, end: BinlogPosition) => sw.client.waitCaughtUp(pipe, end, 30 * 60_000);
 
 /** When the pipe committed the batch that reached the end, by its own clock (not when a poll saw it). */
-const appliedAt = (view: PipeStatusView) => Date.parse(view.cdc.lastBatchAt ?? new Date().toISOString());
+const appliedAt = (view: PipeStatusView) => (view.cdc.lastBatchAt ? Date.parse(view.cdc.lastBatchAt) : Date.now());
