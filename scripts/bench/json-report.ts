@@ -3,11 +3,20 @@ import { machine, type Figure } from './report.js';
 import type { BenchOptions } from './options.js';
 import type { NativeCopyResult } from './measure-native-copy.js';
 import type { LoadTiming } from './pipe-load.js';
+import type { LoadTry } from './measure-pull-load.js';
 import type { Measured } from './run-sections.js';
 
 const secs = (ms: number) => Math.round(ms) / 1000;
 const brief = (c: NativeCopyResult) => ({ rows: c.rows, seconds: secs(c.ms), rowsPerSecond: Math.round(c.rowsPerSecond) });
 const timing = (t: LoadTiming) => ({ rows: t.rows, loadSeconds: secs(t.loadMs), endToEndSeconds: secs(t.endToEndMs) });
+const tries = (list: LoadTry[] | undefined) =>
+  list?.map((t) => ({
+    rowsPerSecond: t.result.available ? Math.round(t.result.load.rowsPerSecond) : null,
+    loadSeconds: t.result.available ? secs(t.result.load.load.loadMs) : null,
+    nativeBeforeRowsPerSecond: t.nativeBefore ? Math.round(t.nativeBefore.rowsPerSecond) : null,
+    nativeAfterRowsPerSecond: t.nativeAfter ? Math.round(t.nativeAfter.rowsPerSecond) : null,
+    ratio: t.ratio === null ? null : Math.round(t.ratio * 1000) / 1000,
+  })) ?? null;
 
 /** The JSON object: the figures under their keys, then the sizes, targets and every raw number behind them. */
 export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], startedAt: Date, loadAtStart: number) {
@@ -29,6 +38,9 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
       nativeCopyAfterPull: m.nativeAfterPull && brief(m.nativeAfterPull),
       nativeCopyAfterAuto: m.nativeAfterAuto && brief(m.nativeAfterAuto),
       nativeCopyAfter: m.nativeAfter && brief(m.nativeAfter),
+      /** Every try of the pull and auto loads; `pullLoad` and `autoLoad` are the best one. */
+      pullLoadTries: tries(m.pullTries),
+      autoLoadTries: tries(m.autoTries),
       autoLoad: m.auto?.available ? { ...timing(m.auto.load.load), rowsPerSecond: Math.round(m.auto.load.rowsPerSecond), peakRssMb: Math.round(m.auto.load.peakRssMb), cpuSeconds: m.auto.load.cpu } : null,
       nativeCopy: m.native && {
         rows: m.native.rows,

@@ -1,20 +1,66 @@
 import { rmSync } from 'node:fs';
 import type { BenchContext } from './context.js';
 import { measureInitialLoad, type InitialLoadResult } from './measure-initial-load.js';
+import type { NativeCopyResult } from './measure-native-copy.js';
 
 export type PullLoadResult = { available: true; load: InitialLoadResult } | { available: false; note: string };
+
+/** One load of a mode with the native copies right before and right after it. */
+export interface LoadTry {
+  result: PullLoadResult;
+  nativeBefore?: NativeCopyResult;
+  nativeAfter?: NativeCopyResult;
+  /** The load's rows/s ÷ the faster of those two copies (null when the load or both copies are missing). */
+  ratio: number | null;
+}
 
 /**
  * The initial load with `loadMode: 'pull'` (ClickHouse reads each chunk from
  * the source itself through mysql()), or `'auto'` (the default: pull where
  * it can, stream the rest), on a fresh worker and engine.
  */
-export async function measurePullLoad(ctx: BenchContext, table: string, mode: 'pull' | 'auto' = 'pull'): Promise<PullLoadResult> {
-  const sw = await ctx.startWorker(mode);
+export async function measurePullLoad(ctx: BenchContext, table: string, mode: 'pull' | 'auto', pipe: string = mode): Promise<PullLoadResult> {
+  const sw = await ctx.startWorker(pipe);
   try {
-    return { available: true, load: await measureInitialLoad(ctx, sw, mode, table, { cdc: false, extra: { loadMode: mode }, label: `${mode} load` }) };
+    return { available: true, load: await measureInitialLoad(ctx, sw, pipe, table, { cdc: false, extra: { loadMode: mode }, label: `${pipe} load` }) };
   } finally {
     await sw.worker.stop();
     rmSync(sw.chdbPath, { recursive: true, force: true });
   }
+}
+
+/**
+ * `tries` loads of a mode, each followed by a native copy, so that every
+ * load is compared with the copies of its own minute (the shared machine's
+ * speed moves by a third within one). The native copy is the best of the two
+ * around each load; the loads get as many tries as the copies they meet.
+ * A load that fails ends the tries (the caller reports it).
+ */
+export async function measureLoadTries(
+  ctx: BenchContext,
+  mode: 'pull' | 'auto',
+  tries: number,
+  nativeBefore: NativeCopyResult | undefined,
+  load: (pipe: string) => Promise<PullLoadResult | undefined>,
+  nativeCopy: () => Promise<NativeCopyResult | undefined>,
+): Promise<{ tries: LoadTry[]; failed: boolean; nativeLast: NativeCopyResult | undefined }> {
+  const out: LoadTry[] = [];
+  let before = nativeBefore;
+  for (let i = 1; i <= tries; i++) {
+    const result = await load(tries === 1 ? mode : `${mode}-${i}`);
+    if (!result) return { tries: out, failed: true, nativeLast: before };
+    const after = before ? await nativeCopy() : undefined;
+    const natives = [before, after].filter((c): c is NativeCopyResult => c !== undefined);
+    const ratio = result.available && natives.length > 0 ? result.load.rowsPerSecond / Math.max(...natives.map((c) => c.rowsPerSecond)) : null;
+    out.push({ result, ...(before ? { nativeBefore: before } : {}), ...(after ? { nativeAfter: after } : {}), ratio });
+    if (ratio !== null) ctx.out.result(`${mode} load, try ${i} of ${tries}: ${ratio.toFixed(2)} of the faster native copy around it`);
+    before = after ?? before;
+    if (!result.available) break;
+  }
+  return { tries: out, failed: false, nativeLast: before };
+}
+
+/** The try with the highest ratio (the first when none has one). */
+export function bestTry(tries: LoadTry[]): LoadTry | undefined {
+  return tries.reduce<LoadTry | undefined>((best, t) => (best === undefined || (t.ratio ?? -1) > (best.ratio ?? -1) ? t : best), undefined);
 }

@@ -13,6 +13,8 @@ export interface BenchOptions {
   lagSeconds: number;
   /** Changes per second of that writer. */
   lagRate: number;
+  /** Loads of each of the pull and auto modes, each between two native copies; the best one counts. */
+  loadTries: number;
   /** Tables of the many-tables section. */
   manyTables: number;
   json: boolean;
@@ -53,6 +55,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     .option('--rate <n>', 'maxRowsPerSecond of the rate-limited load', positiveInt, 50_000)
     .option('--lag-seconds <n>', 'duration of the paced CDC writer', positiveInt, 30)
     .option('--lag-rate <n>', 'changes per second of the paced CDC writer', positiveInt, 5_000)
+    .option('--load-tries <n>', 'loads of the pull and auto modes each, a native copy after every one (the best load against its neighbours counts)', positiveInt, 2)
     .option('--many-tables <n>', 'tables of the many-tables section (3 of 100,000 rows, the rest of 1,000)', positiveInt, 300)
     .option('--json', 'print one JSON object on stdout (progress goes to stderr)', false)
     .addOption(

@@ -1,6 +1,6 @@
 import { measureMemory, type MemoryResult } from './measure-memory.js';
 import { measureNativeCopy, type NativeCopyResult } from './measure-native-copy.js';
-import { measurePullLoad, type PullLoadResult } from './measure-pull-load.js';
+import { bestTry, measureLoadTries, measurePullLoad, type LoadTry, type PullLoadResult } from './measure-pull-load.js';
 import { measureRateLimit, type RateLimitResult } from './measure-rate-limit.js';
 import { measureManyTables, type ManyTablesResult } from './measure-many-tables.js';
 import { runMainPipe, type MainPipeResults } from './main-pipe.js';
@@ -14,13 +14,16 @@ export interface Measured {
   tables: GeneratedTable[];
   native?: NativeCopyResult;
   main?: MainPipeResults;
+  /** The best try of the pull and auto loads (see `pullTries`). */
   pull?: PullLoadResult;
   auto?: PullLoadResult;
+  /** Every try of those loads, each with the native copies right before and after it. */
+  pullTries?: LoadTry[];
+  autoTries?: LoadTry[];
   /**
-   * The native copy again after the pull load and after the auto load, so
-   * that each load has a copy right before and right after it (the machine
-   * is shared and its speed drifts within minutes), and once more after the
-   * main pipe's sections.
+   * The native copy again after the last pull try and the last auto try (the
+   * machine is shared and its speed drifts within minutes), and once more
+   * after the main pipe's sections.
    */
   nativeAfterPull?: NativeCopyResult;
   nativeAfterAuto?: NativeCopyResult;
@@ -65,10 +68,24 @@ export async function runSections(ctx: BenchContext): Promise<Measured> {
     const nativeCopy = () => section(nativeSection!, () => measureNativeCopy(ctx, main.table));
     if (nativeSection) m.native = await nativeCopy();
     // Right after the native copy, on the table as generated (the main pipe's CDC sections change it).
-    m.pull = await section('pull-load', () => measurePullLoad(ctx, main.table, 'pull'));
-    if (m.native && m.pull) m.nativeAfterPull = await nativeCopy();
-    m.auto = await section('auto-load', () => measurePullLoad(ctx, main.table, 'auto'));
-    if (m.native && m.auto) m.nativeAfterAuto = await nativeCopy();
+    // Each mode's tries end with a native copy, which is the next mode's copy before.
+    let lastNative = m.native;
+    const loadTries = async (mode: 'pull' | 'auto', name: Section) => {
+      if (!run(name)) return undefined;
+      const measured = await measureLoadTries(ctx, mode, opts.loadTries, lastNative,
+        (pipe) => section(name, () => measurePullLoad(ctx, main.table, mode, pipe)), nativeCopy);
+      const after = measured.nativeLast === lastNative ? undefined : measured.nativeLast;
+      lastNative = measured.nativeLast;
+      return { tries: measured.tries, best: measured.failed ? undefined : bestTry(measured.tries)?.result, after };
+    };
+    const pull = await loadTries('pull', 'pull-load');
+    m.pullTries = pull?.tries;
+    m.pull = pull?.best;
+    m.nativeAfterPull = pull?.after;
+    const auto = await loadTries('auto', 'auto-load');
+    m.autoTries = auto?.tries;
+    m.auto = auto?.best;
+    m.nativeAfterAuto = auto?.after;
     if (mainSections.size > 0) {
       // The initial load is needed by every section on the main pipe.
       mainSections.add('initial-load');
