@@ -32,9 +32,9 @@ export async function measurePullLoad(ctx: BenchContext, table: string, mode: 'p
 /**
  * `tries` loads of a mode, each followed by a native copy, so that every
  * load is compared with the copies of its own minute (the shared machine's
- * speed moves by a third within one). The native copy is the best of the two
- * around each load; the loads get as many tries as the copies they meet.
- * A load that fails ends the tries (the caller reports it).
+ * speed moves by a third within one). Each try is divided by the faster of
+ * the two copies around it, and the best try counts: both sides get a best
+ * of several. A load that fails ends the tries (the caller reports it).
  */
 export async function measureLoadTries(
   ctx: BenchContext,
