@@ -1,8 +1,8 @@
 import { CDC_SETTINGS } from './context.js';
 import type { BenchOptions, Section } from './options.js';
 import { figure, notMeasured, type Figure, type FigureKey } from './report.js';
-import type { NativeCopyResult } from './measure-native-copy.js';
-import { bestTry, type LoadTry } from './measure-pull-load.js';
+import { fasterCopy, type NativeCopyResult } from './measure-native-copy.js';
+import { bestTry, copyAfter, tryRatio, type LoadTry } from './measure-pull-load.js';
 import type { Measured } from './run-sections.js';
 
 /** Peak RSS may grow this much from the smallest to the largest table and still count as flat. */
@@ -14,21 +14,21 @@ const rps = (n: number) => `${Math.round(n)} rows/s`;
 
 /** The faster of the native copies before and after a load, and a note naming both. */
 function nativeAround(before: NativeCopyResult | undefined, after: NativeCopyResult | undefined): { rowsPerSecond: number; note: string } | null {
-  const copies = [before, after].filter((c): c is NativeCopyResult => c !== undefined);
-  if (copies.length === 0) return null;
-  const rowsPerSecond = Math.max(...copies.map((c) => c.rowsPerSecond));
-  return { rowsPerSecond, note: `${rps(rowsPerSecond)} (the faster of ${before ? rps(before.rowsPerSecond) : '—'} before, ${after ? rps(after.rowsPerSecond) : '—'} after)` };
+  const faster = fasterCopy(before, after);
+  if (!faster) return null;
+  return { rowsPerSecond: faster.rowsPerSecond, note: `${rps(faster.rowsPerSecond)} (the faster of ${before ? rps(before.rowsPerSecond) : '—'} before, ${after ? rps(after.rowsPerSecond) : '—'} after)` };
 }
 
 /** A pull or auto load's figure: its best try against the native copies around that try, every try named. */
 function loadTriesFigure(key: FigureKey, label: string, tries: LoadTry[] | undefined, failed: string | undefined): Figure {
-  const best = tries && bestTry(tries);
+  const best = bestTry(tries);
+  const ratio = best ? tryRatio(best) : null;
   const native = best && nativeAround(best.nativeBefore, best.nativeAfter);
-  if (failed !== undefined || !best?.result.available || !native || best.ratio === null) {
+  if (failed !== undefined || !best?.result.available || !native || ratio === null) {
     return notMeasured(key, '≥ 0.9', best && !best.result.available ? best.result.note : (failed ?? 'no native copy to compare with'));
   }
-  const all = tries.length > 1 ? `; best of ${tries.length} tries, each against the copies around it: ${tries.map((t) => t.ratio?.toFixed(2) ?? '—').join(', ')}` : '';
-  return figure(key, best.ratio, '≥ 0.9', (v) => v >= 0.9, `${label} ${rps(best.result.load.rowsPerSecond)} ÷ native ${native.note}${all}`);
+  const all = tries && tries.length > 1 ? `; best of ${tries.length} tries, each against the copies around it: ${tries.map((t) => tryRatio(t)?.toFixed(2) ?? '—').join(', ')}` : '';
+  return figure(key, ratio, '≥ 0.9', (v) => v >= 0.9, `${label} ${rps(best.result.load.rowsPerSecond)} ÷ native ${native.note}${all}`);
 }
 
 /** Each figure from the measurements, judged against its target. */
@@ -36,7 +36,7 @@ export function figures(opts: BenchOptions, m: Measured): Figure[] {
   const why = (s: Section) => (opts.skip.has(s) ? 'skipped' : `not measured: ${m.errors[s] ?? 'see above'}`);
   const { memory: mem, rate } = m;
   // Each load against the faster of the native copies right before and right after it: the machine is shared.
-  const streamNative = nativeAround(m.nativeAfterAuto ?? m.nativeAfterPull ?? m.native, m.nativeAfter);
+  const streamNative = nativeAround(copyAfter(m.autoTries) ?? copyAfter(m.pullTries) ?? m.native, m.nativeAfter);
   const load = m.main?.initialLoad;
   const resync = m.main?.resync;
   const burst = m.main?.cdcBurst;

@@ -3,20 +3,28 @@ import { machine, type Figure } from './report.js';
 import type { BenchOptions } from './options.js';
 import type { NativeCopyResult } from './measure-native-copy.js';
 import type { LoadTiming } from './pipe-load.js';
-import type { LoadTry } from './measure-pull-load.js';
+import { bestTry, copyAfter, tryRatio, type LoadTry, type PullLoadResult } from './measure-pull-load.js';
 import type { Measured } from './run-sections.js';
 
 const secs = (ms: number) => Math.round(ms) / 1000;
-const brief = (c: NativeCopyResult) => ({ rows: c.rows, seconds: secs(c.ms), rowsPerSecond: Math.round(c.rowsPerSecond) });
+const brief = (c: NativeCopyResult | undefined) => c && ({ rows: c.rows, seconds: secs(c.ms), rowsPerSecond: Math.round(c.rowsPerSecond) });
 const timing = (t: LoadTiming) => ({ rows: t.rows, loadSeconds: secs(t.loadMs), endToEndSeconds: secs(t.endToEndMs) });
 const tries = (list: LoadTry[] | undefined) =>
-  list?.map((t) => ({
-    rowsPerSecond: t.result.available ? Math.round(t.result.load.rowsPerSecond) : null,
-    loadSeconds: t.result.available ? secs(t.result.load.load.loadMs) : null,
-    nativeBeforeRowsPerSecond: t.nativeBefore ? Math.round(t.nativeBefore.rowsPerSecond) : null,
-    nativeAfterRowsPerSecond: t.nativeAfter ? Math.round(t.nativeAfter.rowsPerSecond) : null,
-    ratio: t.ratio === null ? null : Math.round(t.ratio * 1000) / 1000,
-  })) ?? null;
+  list?.map((t) => {
+    const ratio = tryRatio(t);
+    return {
+      rowsPerSecond: t.result.available ? Math.round(t.result.load.rowsPerSecond) : null,
+      loadSeconds: t.result.available ? secs(t.result.load.load.loadMs) : null,
+      nativeBeforeRowsPerSecond: t.nativeBefore ? Math.round(t.nativeBefore.rowsPerSecond) : null,
+      nativeAfterRowsPerSecond: t.nativeAfter ? Math.round(t.nativeAfter.rowsPerSecond) : null,
+      ratio: ratio === null ? null : Math.round(ratio * 1000) / 1000,
+    };
+  }) ?? null;
+/** A pull or auto load's best try, as the JSON had it before there were tries. */
+const pipeLoad = (r: PullLoadResult | undefined) =>
+  r?.available
+    ? { ...timing(r.load.load), rowsPerSecond: Math.round(r.load.rowsPerSecond), peakRssMb: Math.round(r.load.peakRssMb), cpuSeconds: r.load.cpu }
+    : r && { note: r.note };
 
 /** The JSON object: the figures under their keys, then the sizes, targets and every raw number behind them. */
 export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], startedAt: Date, loadAtStart: number) {
@@ -35,13 +43,13 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
       sourceTables: m.tables
         .filter((t) => t.generated)
         .map((t) => ({ table: t.table, rows: t.rows, generateSeconds: secs(t.ms) })),
-      nativeCopyAfterPull: m.nativeAfterPull && brief(m.nativeAfterPull),
-      nativeCopyAfterAuto: m.nativeAfterAuto && brief(m.nativeAfterAuto),
-      nativeCopyAfter: m.nativeAfter && brief(m.nativeAfter),
+      nativeCopyAfterPull: brief(copyAfter(m.pullTries)),
+      nativeCopyAfterAuto: brief(copyAfter(m.autoTries)),
+      nativeCopyAfter: brief(m.nativeAfter),
       /** Every try of the pull and auto loads; `pullLoad` and `autoLoad` are the best one. */
       pullLoadTries: tries(m.pullTries),
       autoLoadTries: tries(m.autoTries),
-      autoLoad: m.auto?.available ? { ...timing(m.auto.load.load), rowsPerSecond: Math.round(m.auto.load.rowsPerSecond), peakRssMb: Math.round(m.auto.load.peakRssMb), cpuSeconds: m.auto.load.cpu } : null,
+      autoLoad: pipeLoad(bestTry(m.autoTries)?.result) ?? null,
       nativeCopy: m.native && {
         rows: m.native.rows,
         seconds: secs(m.native.ms),
@@ -69,14 +77,7 @@ export function jsonReport(opts: BenchOptions, m: Measured, figs: Figure[], star
         differingKeys: main.validate.differingKeys,
         cpuSeconds: main.validate.cpu,
       },
-      pullLoad: m.pull?.available
-        ? {
-            ...timing(m.pull.load.load),
-            rowsPerSecond: Math.round(m.pull.load.rowsPerSecond),
-            peakRssMb: Math.round(m.pull.load.peakRssMb),
-            cpuSeconds: m.pull.load.cpu,
-          }
-        : m.pull && { note: m.pull.note },
+      pullLoad: pipeLoad(bestTry(m.pullTries)?.result),
       resync: main?.resync && {
         seconds: secs(main.resync.ms),
         setupSeconds: secs(main.resync.phases.setupMs),

@@ -17,6 +17,11 @@ export interface NativeCopyResult {
   cpu: CpuUse;
 }
 
+/** The fastest of these copies (the machine's speed drifts: a load is compared with the copies around it). */
+export function fasterCopy(...copies: (NativeCopyResult | undefined)[]): NativeCopyResult | undefined {
+  return copies.reduce<NativeCopyResult | undefined>((best, c) => (c && (!best || c.rowsPerSecond > best.rowsPerSecond) ? c : best), undefined);
+}
+
 /**
  * The yardstick of the initial load: the embedded engine copies the table
  * itself (INSERT … SELECT FROM mysql(…) into a MergeTree table), in a process

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { BenchContext } from './context.js';
 import { measureInitialLoad, type InitialLoadResult } from './measure-initial-load.js';
-import type { NativeCopyResult } from './measure-native-copy.js';
+import { fasterCopy, type NativeCopyResult } from './measure-native-copy.js';
 
 export type PullLoadResult = { available: true; load: InitialLoadResult } | { available: false; note: string };
 
@@ -10,8 +10,22 @@ export interface LoadTry {
   result: PullLoadResult;
   nativeBefore?: NativeCopyResult;
   nativeAfter?: NativeCopyResult;
-  /** The load's rows/s ÷ the faster of those two copies (null when the load or both copies are missing). */
-  ratio: number | null;
+}
+
+/** A try's rows/s ÷ the faster of the copies around it (null when the load or both copies are missing). */
+export function tryRatio(t: LoadTry): number | null {
+  const native = fasterCopy(t.nativeBefore, t.nativeAfter);
+  return t.result.available && native ? t.result.load.rowsPerSecond / native.rowsPerSecond : null;
+}
+
+/** The native copy after a mode's last try. */
+export function copyAfter(tries: LoadTry[] | undefined): NativeCopyResult | undefined {
+  return tries?.at(-1)?.nativeAfter;
+}
+
+/** The try with the highest ratio (the first when none has one). */
+export function bestTry(tries: LoadTry[] | undefined): LoadTry | undefined {
+  return tries?.reduce<LoadTry | undefined>((best, t) => (best === undefined || (tryRatio(t) ?? -1) > (tryRatio(best) ?? -1) ? t : best), undefined);
 }
 
 /**
@@ -34,7 +48,7 @@ export async function measurePullLoad(ctx: BenchContext, table: string, mode: 'p
  * load is compared with the copies of its own minute (the shared machine's
  * speed moves by a third within one). Each try is divided by the faster of
  * the two copies around it, and the best try counts: both sides get a best
- * of several. A load that fails ends the tries (the caller reports it).
+ * of several. A load that fails ends the tries (`load` reports it).
  */
 export async function measureLoadTries(
   ctx: BenchContext,
@@ -43,24 +57,19 @@ export async function measureLoadTries(
   nativeBefore: NativeCopyResult | undefined,
   load: (pipe: string) => Promise<PullLoadResult | undefined>,
   nativeCopy: () => Promise<NativeCopyResult | undefined>,
-): Promise<{ tries: LoadTry[]; failed: boolean; nativeLast: NativeCopyResult | undefined }> {
+): Promise<LoadTry[]> {
   const out: LoadTry[] = [];
   let before = nativeBefore;
   for (let i = 1; i <= tries; i++) {
     const result = await load(tries === 1 ? mode : `${mode}-${i}`);
-    if (!result) return { tries: out, failed: true, nativeLast: before };
+    if (!result) break;
     const after = before ? await nativeCopy() : undefined;
-    const natives = [before, after].filter((c): c is NativeCopyResult => c !== undefined);
-    const ratio = result.available && natives.length > 0 ? result.load.rowsPerSecond / Math.max(...natives.map((c) => c.rowsPerSecond)) : null;
-    out.push({ result, ...(before ? { nativeBefore: before } : {}), ...(after ? { nativeAfter: after } : {}), ratio });
+    const t: LoadTry = { result, nativeBefore: before, nativeAfter: after };
+    out.push(t);
+    const ratio = tryRatio(t);
     if (ratio !== null) ctx.out.result(`${mode} load, try ${i} of ${tries}: ${ratio.toFixed(2)} of the faster native copy around it`);
-    before = after ?? before;
     if (!result.available) break;
+    before = after ?? before;
   }
-  return { tries: out, failed: false, nativeLast: before };
-}
-
-/** The try with the highest ratio (the first when none has one). */
-export function bestTry(tries: LoadTry[]): LoadTry | undefined {
-  return tries.reduce<LoadTry | undefined>((best, t) => (best === undefined || (t.ratio ?? -1) > (best.ratio ?? -1) ? t : best), undefined);
+  return out;
 }

@@ -1,6 +1,6 @@
 import { measureMemory, type MemoryResult } from './measure-memory.js';
 import { measureNativeCopy, type NativeCopyResult } from './measure-native-copy.js';
-import { bestTry, measureLoadTries, measurePullLoad, type LoadTry, type PullLoadResult } from './measure-pull-load.js';
+import { copyAfter, measureLoadTries, measurePullLoad, type LoadTry } from './measure-pull-load.js';
 import { measureRateLimit, type RateLimitResult } from './measure-rate-limit.js';
 import { measureManyTables, type ManyTablesResult } from './measure-many-tables.js';
 import { runMainPipe, type MainPipeResults } from './main-pipe.js';
@@ -14,19 +14,14 @@ export interface Measured {
   tables: GeneratedTable[];
   native?: NativeCopyResult;
   main?: MainPipeResults;
-  /** The best try of the pull and auto loads (see `pullTries`). */
-  pull?: PullLoadResult;
-  auto?: PullLoadResult;
-  /** Every try of those loads, each with the native copies right before and after it. */
+  /**
+   * Every try of the pull and auto loads, each with the native copies right
+   * before and after it (the machine is shared and its speed drifts within
+   * minutes).
+   */
   pullTries?: LoadTry[];
   autoTries?: LoadTry[];
-  /**
-   * The native copy again after the last pull try and the last auto try (the
-   * machine is shared and its speed drifts within minutes), and once more
-   * after the main pipe's sections.
-   */
-  nativeAfterPull?: NativeCopyResult;
-  nativeAfterAuto?: NativeCopyResult;
+  /** The native copy once more after the main pipe's sections. */
   nativeAfter?: NativeCopyResult;
   memory?: MemoryResult;
   rate?: RateLimitResult;
@@ -72,20 +67,13 @@ export async function runSections(ctx: BenchContext): Promise<Measured> {
     let lastNative = m.native;
     const loadTries = async (mode: 'pull' | 'auto', name: Section) => {
       if (!run(name)) return undefined;
-      const measured = await measureLoadTries(ctx, mode, opts.loadTries, lastNative,
+      const tries = await measureLoadTries(ctx, mode, opts.loadTries, lastNative,
         (pipe) => section(name, () => measurePullLoad(ctx, main.table, mode, pipe)), nativeCopy);
-      const after = measured.nativeLast === lastNative ? undefined : measured.nativeLast;
-      lastNative = measured.nativeLast;
-      return { tries: measured.tries, best: measured.failed ? undefined : bestTry(measured.tries)?.result, after };
+      lastNative = copyAfter(tries) ?? lastNative;
+      return tries;
     };
-    const pull = await loadTries('pull', 'pull-load');
-    m.pullTries = pull?.tries;
-    m.pull = pull?.best;
-    m.nativeAfterPull = pull?.after;
-    const auto = await loadTries('auto', 'auto-load');
-    m.autoTries = auto?.tries;
-    m.auto = auto?.best;
-    m.nativeAfterAuto = auto?.after;
+    m.pullTries = await loadTries('pull', 'pull-load');
+    m.autoTries = await loadTries('auto', 'auto-load');
     if (mainSections.size > 0) {
       // The initial load is needed by every section on the main pipe.
       mainSections.add('initial-load');
